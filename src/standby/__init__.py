@@ -1,0 +1,3 @@
+"""standby: disaster recovery for Databricks lakehouses."""
+
+__version__ = "0.1.0"

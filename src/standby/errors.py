@@ -1,0 +1,108 @@
+"""One error hierarchy for the library; the CLI maps each class to an exit code in one table.
+
+Every error carries a one-paragraph message that says what was wrong, and a hint that says
+what to do. Messages never contain secret values.
+"""
+
+from __future__ import annotations
+
+
+class StandbyError(Exception):
+    """Base of every error standby raises on purpose."""
+
+    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.path = path
+
+    def __str__(self) -> str:
+        return self.message if not self.hint else f"{self.message} {self.hint}"
+
+
+class BadInput(StandbyError):
+    """The user asked for something that cannot be done as asked (exit 2)."""
+
+
+class ConfigInvalid(BadInput):
+    """standby.yml (or a flag) does not validate."""
+
+
+class UnsupportedURI(BadInput):
+    """A URI whose scheme or shape standby does not know."""
+
+
+class TableNotFound(BadInput):
+    """No Delta table at the URI (nothing there, or no _delta_log)."""
+
+
+class VersionNotFound(BadInput):
+    """A version that the table's log cannot reconstruct."""
+
+
+class TimestampOutOfRange(BadInput):
+    """A timestamp before the table's first retained commit."""
+
+
+class FilesMissing(BadInput):
+    """Files a version needs are gone (vacuumed, deleted, never copied)."""
+
+
+class UnsupportedFeature(BadInput):
+    """The table uses a protocol feature this operation cannot handle safely."""
+
+
+class ObjectNotFound(StandbyError):
+    """A storage object does not exist."""
+
+
+class AccessDenied(StandbyError):
+    """The storage refused the credentials."""
+
+
+class ProblemFound(StandbyError):
+    """The operation ran and found a problem (verify failed, drift, RPO missed) (exit 1)."""
+
+
+class Partial(StandbyError):
+    """Some items failed, others were done (exit 3)."""
+
+
+class Unreachable(StandbyError):
+    """A store or workspace could not be reached, even after retries (exit 4)."""
+
+
+class Refused(StandbyError):
+    """Refused for safety: the operation would overwrite or lose data (exit 5)."""
+
+
+class ObjectExists(Refused):
+    """A put-if-absent found the object already there."""
+
+
+class TargetNotEmpty(Refused):
+    """A clone or restore target that already holds data."""
+
+
+class Diverged(Refused):
+    """A replica holds a version whose bytes differ from the source's."""
+
+
+EXIT_CODES: dict[type[BaseException], int] = {
+    ProblemFound: 1,
+    BadInput: 2,
+    ObjectNotFound: 2,
+    AccessDenied: 2,
+    Partial: 3,
+    Unreachable: 4,
+    Refused: 5,
+    KeyboardInterrupt: 130,
+}
+
+
+def exit_code_for(error: BaseException) -> int:
+    """The exit code of an error: the entry of its nearest class in EXIT_CODES, else 1."""
+    for cls in type(error).__mro__:
+        if cls in EXIT_CODES:
+            return EXIT_CODES[cls]
+    return 1

@@ -1,0 +1,33 @@
+"""Storage: one facade over obstore for local paths, S3, Azure and GCS.
+
+`open_store` is the one factory: it composes the backend with the retry wrapper, so
+callers never build stores by hand.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from standby.storage.base import ObjectInfo, ObjectStore, PutMode
+from standby.storage.copy import copy_object
+from standby.storage.obstore_backend import ObstoreStore
+from standby.storage.retry import RetryingStore
+from standby.storage.url import is_local, join, local_path, normalize, redact
+
+__all__ = [
+    "ObjectInfo",
+    "ObjectStore",
+    "PutMode",
+    "copy_object",
+    "is_local",
+    "join",
+    "local_path",
+    "normalize",
+    "open_store",
+    "redact",
+]
+
+
+def open_store(uri: str, *, options: Mapping[str, str] | None = None) -> ObjectStore:
+    """A retrying store rooted at `uri` (normalised first; raises UnsupportedURI)."""
+    return RetryingStore(ObstoreStore(normalize(uri), options=options))
