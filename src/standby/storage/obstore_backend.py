@@ -102,7 +102,9 @@ class ObstoreStore:
         if self._local and not os.path.isdir(os.path.join(self._root, prefix)):
             return iter(())
         with _mapped(self.url, prefix, "list"):
-            stream = obstore.list(self._handle(), prefix or None, offset=offset, chunk_size=LIST_CHUNK)
+            stream = obstore.list(
+                self._handle(), prefix or None, offset=offset, chunk_size=LIST_CHUNK
+            )
             if self._local:  # object_store's local listing is unordered
                 items = sorted((m for batch in stream for m in batch), key=lambda m: m["path"])
                 return iter([_info(m) for m in items])

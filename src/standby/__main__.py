@@ -1,0 +1,3 @@
+from standby.cli import main
+
+main()
