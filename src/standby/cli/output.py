@@ -22,11 +22,11 @@ class Globals:
     config: str | None = None
 
 
-GLOBAL_FLAGS: ContextVar[Globals] = ContextVar("standby_globals", default=Globals())
+GLOBAL_FLAGS: ContextVar[Globals | None] = ContextVar("standby_globals", default=None)
 
 
 def flags() -> Globals:
-    return GLOBAL_FLAGS.get()
+    return GLOBAL_FLAGS.get() or Globals()
 
 
 def console() -> Console:
