@@ -1,0 +1,23 @@
+"""Delta protocol knowledge, nothing else: log files, commits, checkpoints, snapshots,
+deletion-vector paths, commit timestamps and table features. No storage vendor here:
+everything reads and writes through the ObjectStore protocol.
+"""
+
+from __future__ import annotations
+
+from standby.delta.actions import Commit, encode_actions, parse_actions
+from standby.delta.log import DeltaLog, LogFile, LogKind, LogListing
+from standby.delta.snapshot import FileAction, Snapshot, load_snapshot
+
+__all__ = [
+    "Commit",
+    "DeltaLog",
+    "FileAction",
+    "LogFile",
+    "LogKind",
+    "LogListing",
+    "Snapshot",
+    "encode_actions",
+    "load_snapshot",
+    "parse_actions",
+]
