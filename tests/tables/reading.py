@@ -21,7 +21,7 @@ CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 def corpus_tables() -> list[Path]:
     """Every directory of the corpus that holds a _delta_log, plus the ones that pretend to."""
     found = sorted(p.parent for p in CORPUS.rglob("_delta_log"))
-    return found + [CORPUS / "delta-rs" / "golden"]
+    return [*found, CORPUS / "delta-rs" / "golden"]
 
 
 def table_id(path: Path) -> str:

@@ -11,7 +11,13 @@ import logging
 import sys
 from collections.abc import Sequence
 
-import click
+try:  # typer >= 0.16 vendors click
+    from typer._click import exceptions as click
+except ImportError:  # pragma: no cover
+    from click import exceptions as click  # type: ignore[no-redef]
+
+import typer
+from rich.markup import escape
 
 from standby.cli.app import app
 from standby.cli.output import GLOBAL_FLAGS, Globals, error_console
@@ -62,9 +68,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
         app(args=args, prog_name="standby", standalone_mode=False)
-    except click.exceptions.Exit as e:
+    except typer.Exit as e:
         code = e.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = 130
     except click.ClickException as e:
         e.show(file=sys.stderr)
@@ -90,7 +96,7 @@ def report(error: BaseException, options: Globals, code: int) -> None:
         message = f"Internal error: {type(error).__name__}: {error}. Rerun with -v for details."
     if options.verbose:
         error_console().print_exception(show_locals=False)
-    error_console().print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+    error_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
     if options.json:
         doc = {"error": {"type": type(error).__name__, "message": message, "exit_code": code}}
         sys.stdout.write(json.dumps(doc) + "\n")

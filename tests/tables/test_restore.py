@@ -1,0 +1,96 @@
+"""Restore by version and by timestamp (acceptance 3), and its refusals."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import deltalake
+import pytest
+
+from standby.cli import main
+from standby.errors import FilesMissing, TimestampOutOfRange, UnsupportedFeature, VersionNotFound
+from standby.tables import restore
+from tests.tables.builders import history_table
+from tests.tables.reading import read, same_rows
+
+
+def test_restore_by_version_reads_like_that_version(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    history_table(uri)
+    for version in (1, 2, 0, 3):
+        result = restore(uri, version=version)
+        assert result.new_version is not None
+        assert same_rows(read(uri), read(uri, version=version))
+
+
+def test_restore_by_timestamp_resolves_from_the_log(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    stamps = history_table(uri)
+    between = stamps[1] + (stamps[2] - stamps[1]) // 2
+    result = restore(uri, timestamp=str(between))
+    assert result.restored_to == 1
+    assert same_rows(read(uri), read(uri, version=1))
+
+
+def test_timestamp_on_a_copy_with_new_mtimes_resolves_the_same_version(tmp_path: Path) -> None:
+    original = tmp_path / "orig"
+    stamps = history_table(str(original))
+    copy = tmp_path / "copy"
+    shutil.copytree(original, copy, copy_function=shutil.copyfile)
+    for path in copy.rglob("*"):  # every file now looks written a day later, in reverse order
+        os.utime(path, (2_000_000_000 - len(str(path)), 2_000_000_000 - len(str(path))))
+    at = str(stamps[2] + 1)
+    a = restore(str(original), timestamp=at, dry_run=True)
+    b = restore(str(copy), timestamp=at, dry_run=True)
+    assert a.restored_to == b.restored_to == 2
+
+
+def test_dry_run_writes_nothing(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    history_table(uri)
+    before = sorted(p.name for p in (tmp_path / "t" / "_delta_log").iterdir())
+    result = restore(uri, version=1, dry_run=True)
+    assert result.dry_run and result.new_version is None and result.num_restored_files > 0
+    assert sorted(p.name for p in (tmp_path / "t" / "_delta_log").iterdir()) == before
+
+
+def test_restore_commit_records_the_operation(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    history_table(uri)
+    restore(uri, version=2)
+    code = main(["--json", "table", "history", uri, "--limit", "1"])
+    assert code == 0
+
+
+def test_errors_write_nothing(tmp_path: Path) -> None:
+    uri = str(tmp_path / "t")
+    stamps = history_table(uri)
+    log_dir = tmp_path / "t" / "_delta_log"
+    before = sorted(p.name for p in log_dir.iterdir())
+    with pytest.raises(VersionNotFound):
+        restore(uri, version=99)
+    with pytest.raises(TimestampOutOfRange):
+        restore(uri, timestamp=str(stamps[0] - 60_000))
+    live = set(deltalake.DeltaTable(uri).file_uris())
+    gone = [f for f in deltalake.DeltaTable(uri, version=1).file_uris() if f not in live]
+    Path(gone[0].removeprefix("file://")).unlink()  # what VACUUM does to an old version
+    with pytest.raises(FilesMissing, match="vacuumed"):
+        restore(uri, version=1)
+    assert sorted(p.name for p in log_dir.iterdir()) == before
+
+
+@pytest.mark.parametrize("feature", ["catalogManaged", "someFutureWriterFeature"])
+def test_unsupported_writer_feature_is_refused(tmp_path: Path, feature: str) -> None:
+    uri = str(tmp_path / "t")
+    history_table(uri)
+    log_dir = tmp_path / "t" / "_delta_log"
+    (log_dir / f"{5:020d}.json").write_text(
+        '{"commitInfo":{"timestamp":1,"operation":"UPGRADE"}}\n'
+        '{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":[],'
+        f'"writerFeatures":["{feature}"]}}}}\n'
+    )
+    with pytest.raises(UnsupportedFeature, match=feature):
+        restore(uri, version=1)
+    assert not (log_dir / f"{6:020d}.json").exists()

@@ -1,0 +1,110 @@
+"""Acceptance 5 of the foundation: bad input gets exit 2 (or 5), one clear message, no
+traceback, and nothing written."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import deltalake
+import pytest
+
+from standby.cli import main
+from tests.tables.builders import history_table
+
+
+def tree(root: Path) -> dict[str, int]:
+    return {str(p.relative_to(root)): p.stat().st_size for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def table(tmp_path: Path) -> tuple[Path, list[int]]:
+    path = tmp_path / "t"
+    return path, history_table(str(path))
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    code = main(args)
+    out, err = capsys.readouterr()
+    assert "Traceback" not in err and "Traceback" not in out
+    return code, out, err
+
+
+def vacuum_version_1(path: Path) -> None:
+    live = set(deltalake.DeltaTable(str(path)).file_uris())
+    for f in deltalake.DeltaTable(str(path), version=1).file_uris():
+        if f not in live:
+            Path(f.removeprefix("file://")).unlink()
+
+
+CASES = {
+    "nonexistent uri": (["table", "history", "{tmp}/nope"], 2, "nothing is there"),
+    "not a delta table": (
+        ["table", "restore", "{tmp}/plain", "--version", "0"],
+        2,
+        "not a Delta table",
+    ),
+    "version out of range": (["table", "restore", "{table}", "--version", "42"], 2, "Version 42"),
+    "timestamp before first commit": (
+        ["table", "restore", "{table}", "--timestamp", "2001-01-01 00:00:00"],
+        2,
+        "before the first",
+    ),
+    "bad timestamp": (
+        ["table", "clone", "{table}", "{tmp}/c", "--timestamp", "yesterday"],
+        2,
+        "is not a time",
+    ),
+    "vacuumed files": (["table", "restore", "{table}", "--version", "1"], 2, "vacuumed"),
+    "unknown scheme": (["table", "history", "ftp://host/t"], 2, "Unknown URI scheme"),
+    "non-empty clone target": (["table", "clone", "{table}", "{tmp}/plain"], 5, "not empty"),
+    "no restore target": (["table", "restore", "{table}"], 2, "--version"),
+}
+
+
+@pytest.mark.parametrize("case", list(CASES), ids=list(CASES))
+def test_bad_input(
+    case: str, table: tuple[Path, list[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, _ = table
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "data.csv").write_text("a,b\n")
+    if case == "vacuumed files":
+        vacuum_version_1(path)
+    args_t, want_code, want_text = CASES[case]
+    args = [a.format(tmp=tmp_path, table=path) for a in args_t]
+    before = tree(tmp_path)
+    code, _, err = run(args, capsys)
+    assert code == want_code, err
+    assert err.startswith("error: ") and want_text in err.replace("\n", " "), err
+    assert len(err.strip().splitlines()) <= 2, err  # one paragraph, not a dump
+    assert tree(tmp_path) == before
+
+
+def test_json_error_document(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(["--json", "table", "history", str(tmp_path / "nope")], capsys)
+    assert code == 2
+    doc = json.loads(out)
+    assert doc["error"]["exit_code"] == 2 and "not a Delta table" in doc["error"]["message"]
+
+
+def test_verbose_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["-v", "table", "history", str(tmp_path / "nope")])
+    assert code == 2
+    assert "Traceback" in capsys.readouterr().err
+
+
+def test_usage_error_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["table", "restore"]) == 2
+
+
+def test_json_history_matches_the_contract(
+    table: tuple[Path, list[int]], capsys: pytest.CaptureFixture[str]
+) -> None:
+    path, stamps = table
+    code, out, _ = run(["table", "history", str(path), "--json"], capsys)
+    assert code == 0
+    doc = json.loads(out)
+    assert [e["version"] for e in doc] == [4, 3, 2, 1, 0]
+    assert [e["timestamp"] for e in doc] == stamps[::-1]
+    assert doc[0]["operation"] == "DELETE"
