@@ -17,9 +17,10 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that each group module can import `app` helpers without cycles.
-    from standby.cli import table
+    from standby.cli import demo, table
 
     app.add_typer(table.app, name="table")
+    app.command("demo")(demo.demo)
 
 
 _register()

@@ -33,13 +33,16 @@ def history_cmd(
 ) -> None:
     """The table's versions, newest first (DESCRIBE HISTORY)."""
     entries = history(uri, limit=limit)
-    emit(entries, lambda c: _render_history(c, entries))
+    emit(entries, lambda c: render_history(c, entries))
 
 
-def _render_history(c: Console, entries: list[HistoryEntry]) -> None:
+def render_history(c: Console, entries: list[HistoryEntry]) -> None:
     t = Table(title="history", title_justify="left")
-    for col in ("version", "timestamp (UTC)", "operation", "parameters", "metrics"):
-        t.add_column(col, overflow="fold")
+    t.add_column("version", justify="right")
+    t.add_column("timestamp (UTC)", no_wrap=True)
+    t.add_column("operation", no_wrap=True)
+    t.add_column("parameters", overflow="ellipsis", no_wrap=True, max_width=48)
+    t.add_column("metrics", overflow="ellipsis", no_wrap=True, max_width=48)
     for e in entries:
         t.add_row(
             str(e.version),
@@ -62,10 +65,10 @@ def restore_cmd(
 ) -> None:
     """Restore the table to an older version (RESTORE TABLE ... TO VERSION/TIMESTAMP AS OF)."""
     result = restore(uri, version=version, timestamp=timestamp, dry_run=dry_run)
-    emit(result, lambda c: _render_restore(c, result))
+    emit(result, lambda c: render_restore(c, result))
 
 
-def _render_restore(c: Console, r: RestoreResult) -> None:
+def render_restore(c: Console, r: RestoreResult) -> None:
     if r.dry_run:
         c.print(
             f"[bold]dry run[/]: restoring to version {r.restored_to} would remove "
@@ -111,10 +114,10 @@ def clone_cmd(
             dry_run=dry_run,
             progress=progress,
         )
-    emit(result, lambda c: _render_clone(c, result))
+    emit(result, lambda c: render_clone(c, result))
 
 
-def _render_clone(c: Console, r: CloneResult) -> None:
+def render_clone(c: Console, r: CloneResult) -> None:
     kind = "shallow" if r.shallow else "deep"
     if r.dry_run:
         c.print(
