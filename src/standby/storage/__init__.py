@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode
 from standby.storage.copy import copy_object
+from standby.storage.local import LocalStore
 from standby.storage.obstore_backend import ObstoreStore
 from standby.storage.retry import RetryingStore
 from standby.storage.url import is_local, join, local_path, normalize, redact
@@ -30,4 +31,6 @@ __all__ = [
 
 def open_store(uri: str, *, options: Mapping[str, str] | None = None) -> ObjectStore:
     """A retrying store rooted at `uri` (normalised first; raises UnsupportedURI)."""
-    return RetryingStore(ObstoreStore(normalize(uri), options=options))
+    url = normalize(uri)
+    backend = LocalStore(url) if is_local(url) else ObstoreStore(url, options=options)
+    return RetryingStore(backend)

@@ -78,8 +78,7 @@ def clone(
     """Clone `source` at a version (latest by default) into `target`."""
     if normalize(source) == normalize(target):
         raise BadInput("The clone target is the source table itself.")
-    src_log = open_log(source)
-    listing = src_log.require()
+    src_log, listing = open_log(source)
     snap = load_snapshot(
         src_log,
         resolve_version(src_log, listing, version=version, timestamp=timestamp),

@@ -11,7 +11,7 @@ from standby import __version__
 from standby.delta import DeltaLog
 from standby.delta.actions import Action
 from standby.delta.features import ict_enabled
-from standby.delta.log import LOG_DIR
+from standby.delta.log import LOG_DIR, LogListing
 from standby.delta.snapshot import FileAction, Snapshot, object_path
 from standby.delta.timestamps import timestamp_of
 from standby.errors import FilesMissing, TableNotFound
@@ -20,8 +20,8 @@ from standby.storage import ObjectStore, open_store, redact
 ENGINE_INFO = f"standby/{__version__}"
 
 
-def open_log(uri: str) -> DeltaLog:
-    """The log of the table at `uri`; TableNotFound names what is there instead."""
+def open_log(uri: str) -> tuple[DeltaLog, LogListing]:
+    """The log of the table at `uri` and its listing; TableNotFound names what is there."""
     store = open_store(uri)
     log = DeltaLog(store)
     listing = log.list()
@@ -32,7 +32,7 @@ def open_log(uri: str) -> DeltaLog:
             f"{redact(store.url)} is not a Delta table: {what}.",
             hint="Check the URI; a Delta table is a directory with a _delta_log/ inside.",
         )
-    return log
+    return log, listing
 
 
 def inventory(store: ObjectStore) -> dict[str, int]:

@@ -11,7 +11,7 @@ from standby.delta.log import LogListing
 from standby.delta.snapshot import reconstructable
 from standby.delta.timestamps import commit_info_of, parse_time, timestamp_of, version_at
 from standby.errors import BadInput, VersionNotFound
-from standby.storage import redact
+from standby.storage import is_local, redact
 from standby.tables.common import open_log
 
 READ_WORKERS = 32
@@ -36,8 +36,8 @@ def history(uri: str, *, limit: int | None = None) -> list[HistoryEntry]:
     """The table's retained commits, newest first (at most `limit`)."""
     if limit is not None and limit < 1:
         raise BadInput(f"--limit must be a positive number, not {limit}.")
-    log = open_log(uri)
-    versions = sorted(log.list().commits, reverse=True)[:limit]
+    log, listing = open_log(uri)
+    versions = sorted(listing.commits, reverse=True)[:limit]
     infos = read_infos(log, versions)
     return [_entry(v, infos[v]) for v in versions]
 
@@ -49,7 +49,7 @@ def read_infos(log: DeltaLog, versions: list[int]) -> dict[int, dict[str, Any]]:
         raw = log.read_raw(v)
         return v, commit_info_of(raw) if raw is not None else {}
 
-    if len(versions) <= 4:
+    if len(versions) <= 4 or is_local(log.url):  # local reads are cheaper than a thread hop
         return dict(one(v) for v in versions)
     with ThreadPoolExecutor(READ_WORKERS) as pool:
         return dict(pool.map(one, versions))

@@ -50,8 +50,7 @@ def restore(
     """Restore the table at `uri` to `version` or to the version current at `timestamp`."""
     if version is None and timestamp is None:
         raise BadInput("Say what to restore to: --version N or --timestamp T.")
-    log = open_log(uri)
-    listing = log.require()
+    log, listing = open_log(uri)
     target_version = resolve_version(log, listing, version=version, timestamp=timestamp)
     current = load_snapshot(log, listing=listing)
     target = load_snapshot(log, target_version, listing=listing)

@@ -1,0 +1,1 @@
+"""Benchmarks against baselines, printed as tables; never part of the test run."""
