@@ -1,13 +1,20 @@
 """The one ObjectStore backend: obstore (Rust object_store) for local, S3, Azure and GCS.
 
 Credentials and endpoints come from the environment, as obstore and delta-rs read them
-(AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, AZURE_STORAGE_USE_EMULATOR, ...), plus an optional
-`options` mapping from the site's config.
+(AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, AZURE_STORAGE_ENDPOINT, AZURE_ALLOW_HTTP, ...), plus an
+optional `options` mapping from the site's config: the same keys delta-rs takes as
+`storage_options`, so one mapping serves both.
+
+Put-if-absent is `If-None-Match: *` on S3 (object_store's default `conditional_put=etag`)
+and on Azure. It goes through a handle without obstore's own retries: a retried
+conditional put whose first attempt landed would fail against itself, and only
+RetryingStore, which sees the failed attempt, can tell that apart from a real conflict.
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import timedelta
@@ -17,11 +24,19 @@ import obstore
 from obstore import exceptions as obx
 from obstore.store import LocalStore, from_url
 
-from standby.errors import AccessDenied, ObjectExists, ObjectNotFound, StandbyError, Unreachable
+from standby.errors import (
+    AccessDenied,
+    BadInput,
+    ObjectExists,
+    ObjectNotFound,
+    StandbyError,
+    Unreachable,
+)
 from standby.storage.base import ObjectInfo, PutMode
 from standby.storage.url import is_local, local_path, redact
 
 LIST_CHUNK = 1000
+STATUS = re.compile(r"status code: (\d{3})")
 # obstore retries HTTP 5xx/429 and timeouts itself, briefly; RetryingStore adds the policy on top.
 RETRY_CONFIG: dict[str, Any] = {
     "max_retries": 2,
@@ -32,14 +47,52 @@ RETRY_CONFIG: dict[str, Any] = {
         "base": 2,
     },
 }
+NO_RETRY_CONFIG: dict[str, Any] = {**RETRY_CONFIG, "max_retries": 0}
 CLIENT_OPTIONS = {"connect_timeout": "5s", "timeout": "120s"}
+WRITE_BUFFER = 8 << 20  # multipart part size of streamed puts (S3's minimum is 5 MiB)
+WRITE_CONCURRENCY = 4  # parts in flight per streamed put: memory <= 4 x 8 MiB
+# obstore's HTTP client settings; given as store config they make obstore panic, and given
+# as client_options they replace what obstore would read from the environment.
+CLIENT_KEYS = frozenset(
+    {
+        "allow_http",
+        "allow_invalid_certificates",
+        "connect_timeout",
+        "default_content_type",
+        "http1_only",
+        "http2_keep_alive_interval",
+        "http2_keep_alive_timeout",
+        "http2_keep_alive_while_idle",
+        "http2_only",
+        "pool_idle_timeout",
+        "pool_max_idle_per_host",
+        "proxy_url",
+        "proxy_ca_certificate",
+        "proxy_excludes",
+        "randomize_addresses",
+        "read_timeout",
+        "timeout",
+        "user_agent",
+    }
+)
+ENV_PREFIXES = {"s3": "aws_", "s3a": "aws_", "gs": "google_"}  # others are Azure's
 
 
-def _client_options() -> dict[str, Any]:
-    options: dict[str, Any] = dict(CLIENT_OPTIONS)
-    if os.environ.get("AWS_ALLOW_HTTP", "").lower() in {"1", "true", "yes"}:
-        options["allow_http"] = True
-    return options
+def _split_options(
+    url: str, options: Mapping[str, str] | None
+) -> tuple[dict[str, str], dict[str, Any]]:
+    """(store config, client options) from the environment and `options`, options winning."""
+    prefix = ENV_PREFIXES.get(url.split("://", 1)[0], "azure_")
+    client: dict[str, Any] = dict(CLIENT_OPTIONS)
+    config: dict[str, str] = {}
+    sources = [(k, v) for k, v in os.environ.items() if k.lower().startswith(prefix)]
+    for source, (key, value) in enumerate([*sources, *(options or {}).items()]):
+        bare = key.lower().removeprefix(prefix)
+        if bare in CLIENT_KEYS:
+            client[bare] = value
+        elif source >= len(sources):  # obstore reads the rest of the environment itself
+            config[key] = value
+    return config, client
 
 
 @contextmanager
@@ -62,10 +115,25 @@ def _mapped(store_url: str, path: str, operation: str) -> Iterator[None]:
         ) from e
     except (obx.GenericError, ConnectionError, TimeoutError, OSError) as e:
         first_line = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        if _is_rejection(str(e)):  # retrying cannot help: the request itself is wrong
+            raise BadInput(
+                f"Storage {redact(store_url)} rejected {operation} of {path or '/'}: {first_line}",
+                hint="Check the endpoint, region and storage options; an http:// endpoint "
+                "needs AWS_ALLOW_HTTP=true or AZURE_ALLOW_HTTP=true.",
+                path=where,
+            ) from e
         raise Unreachable(
             f"Storage {redact(store_url)} failed during {operation} of {path or '/'}: {first_line}",
             path=where,
         ) from e
+
+
+def _is_rejection(message: str) -> bool:
+    """A client error (4xx but timeout and throttling) or a request that could not be built."""
+    if "builder error" in message:
+        return True
+    status = STATUS.search(message)
+    return status is not None and status[1].startswith("4") and status[1] not in {"408", "429"}
 
 
 class ObstoreStore:
@@ -76,14 +144,24 @@ class ObstoreStore:
         self._local = is_local(url)
         self._root = local_path(url) if self._local else ""
         self._store: Any = None  # a local root is opened when it exists or is written to
-        with _mapped(url, "", "open"):
-            if not self._local:
-                self._store = from_url(
-                    url,
-                    config=dict(options or {}) or None,
-                    client_options=_client_options(),
-                    retry_config=RETRY_CONFIG,
-                )
+        self._create_store: Any = None  # for conditional puts: no retries inside obstore
+        self._config, self._client = _split_options(url, options)
+        if not self._local:
+            try:
+                self._store = self._open(RETRY_CONFIG)
+            except Exception as e:  # obstore says ValueError, GenericError, ... for bad options
+                raise BadInput(
+                    f"Cannot open {redact(url)}: {str(e).strip().splitlines()[0]}",
+                    hint="Check the URL and the storage options (names as delta-rs takes them).",
+                ) from e
+
+    def _open(self, retry_config: dict[str, Any]) -> Any:
+        return from_url(
+            self.url,
+            config=self._config or None,
+            client_options=self._client,
+            retry_config=retry_config,
+        )
 
     def __repr__(self) -> str:
         return f"ObstoreStore({redact(self.url)!r})"
@@ -98,6 +176,14 @@ class ObstoreStore:
             self._store = LocalStore(self._root)
         return self._store
 
+    def _create_handle(self) -> Any:
+        """The store for put-if-absent: one attempt per call, so RetryingStore sees failures."""
+        if self._local:
+            return self._handle(write=True)
+        if self._create_store is None:
+            self._create_store = self._open(NO_RETRY_CONFIG)
+        return self._create_store
+
     def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
         if self._local and not os.path.isdir(os.path.join(self._root, prefix)):
             return iter(())
@@ -107,14 +193,16 @@ class ObstoreStore:
             )
             if self._local:  # object_store's local listing is unordered
                 items = sorted((m for batch in stream for m in batch), key=lambda m: m["path"])
-                return iter([_info(m) for m in items])
-        return self._iterate(stream, prefix)
+                return iter([_info(m) for m in items if offset is None or m["path"] > offset])
+        return self._iterate(stream, prefix, offset)
 
-    def _iterate(self, stream: Any, prefix: str) -> Iterator[ObjectInfo]:
+    def _iterate(self, stream: Any, prefix: str, offset: str | None) -> Iterator[ObjectInfo]:
+        # Filtered here too: Azure's startFrom is inclusive, and a server may ignore it.
         with _mapped(self.url, prefix, "list"):
             for batch in stream:
                 for meta in batch:
-                    yield _info(meta)
+                    if offset is None or meta["path"] > offset:
+                        yield _info(meta)
 
     def head(self, path: str) -> ObjectInfo:
         with _mapped(self.url, path, "head"):
@@ -140,10 +228,28 @@ class ObstoreStore:
             if mode == "create":
                 payload = data if isinstance(data, bytes) else b"".join(data)
                 obstore.put(
-                    self._handle(write=True), path, payload, mode="create", use_multipart=False
+                    self._create_handle(), path, payload, mode="create", use_multipart=False
                 )
-            else:
+            elif isinstance(data, bytes):
                 obstore.put(self._handle(write=True), path, data, mode="overwrite")
+            else:
+                self._put_chunks(path, data)
+
+    def _put_chunks(self, path: str, chunks: Iterable[bytes]) -> None:
+        """A multipart upload fed from Python, completed only if `chunks` ends cleanly.
+
+        Not obstore.put(iterator): it pulls the iterator inside its runtime, where a chunk
+        read from another obstore store (a cross-store copy) panics.
+        """
+        writer = obstore.open_writer(
+            self._handle(write=True),
+            path,
+            buffer_size=WRITE_BUFFER,
+            max_concurrency=WRITE_CONCURRENCY,
+        )
+        with writer:  # an exception inside aborts the upload: nothing appears at `path`
+            for chunk in chunks:
+                writer.write(chunk)
 
     def copy(self, src: str, dst: str) -> None:
         with _mapped(self.url, src, "copy"):
