@@ -1,0 +1,159 @@
+"""Fault injection by wrapping a real ObjectStore and overriding one method (restic style).
+
+    store = ErrorOnceStore(root.store(), "put")           # the first put fails, then works
+    store = LostResponseStore(root.store(), "put")        # the put lands, its reply is lost
+    store = TruncatingStore(root.store(), after=1)        # streams break after one chunk
+    store = FlipLastByteStore(root.store())               # reads return corrupted bytes
+    store = CountingStore(root.store()); store.calls["put"]
+
+Compose with the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
+The HTTP-level faults (503s, dropped connections, latency) are in tests/fault_proxy.py.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+
+from standby.errors import StandbyError, Unreachable
+from standby.storage import ObjectInfo, ObjectStore, PutMode
+
+
+def unreachable(store: ObjectStore, method: str) -> StandbyError:
+    return Unreachable(f"injected: {method} on {store.url} failed", path=store.url)
+
+
+class StoreWrapper:
+    """Delegates every ObjectStore method to `inner`; subclasses override one."""
+
+    def __init__(self, inner: ObjectStore):
+        self.inner = inner
+        self.url = inner.url
+
+    def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
+        return self.inner.list(prefix, offset=offset)
+
+    def head(self, path: str) -> ObjectInfo:
+        return self.inner.head(path)
+
+    def get(self, path: str) -> bytes:
+        return self.inner.get(path)
+
+    def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
+        return self.inner.stream(path, chunk_size=chunk_size)
+
+    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
+        self.inner.put(path, data, mode=mode)
+
+    def copy(self, src: str, dst: str) -> None:
+        self.inner.copy(src, dst)
+
+    def delete(self, path: str) -> None:
+        self.inner.delete(path)
+
+
+class ErrorOnceStore(StoreWrapper):
+    """`method` raises `error` (Unreachable by default) on its first `times` calls.
+
+    The failing call does not reach the inner store: nothing happened there.
+    """
+
+    def __init__(
+        self,
+        inner: ObjectStore,
+        method: str,
+        *,
+        times: int = 1,
+        error: Callable[[ObjectStore, str], BaseException] = unreachable,
+    ):
+        super().__init__(inner)
+        self.remaining = times
+        self.failed = 0
+        real = getattr(inner, method)
+
+        def failing(*args: object, **kwargs: object) -> object:
+            if self.remaining > 0:
+                self.remaining -= 1
+                self.failed += 1
+                raise error(inner, method)
+            return real(*args, **kwargs)
+
+        setattr(self, method, failing)
+
+
+class LostResponseStore(StoreWrapper):
+    """`method` reaches the inner store (the change lands), then raises Unreachable as if
+    the reply had been lost; `times` calls do so, later ones behave."""
+
+    def __init__(self, inner: ObjectStore, method: str, *, times: int = 1):
+        super().__init__(inner)
+        self.remaining = times
+        real = getattr(inner, method)
+
+        def lost(*args: object, **kwargs: object) -> object:
+            result = real(*args, **kwargs)
+            if self.remaining > 0:
+                self.remaining -= 1
+                raise unreachable(inner, method)
+            return result
+
+        setattr(self, method, lost)
+
+
+class TruncatingStore(StoreWrapper):
+    """Streams yield `after` chunks, then fail with Unreachable (a connection cut mid-body);
+    `times` streams do so, later ones are whole."""
+
+    def __init__(self, inner: ObjectStore, *, after: int = 1, times: int = 1):
+        super().__init__(inner)
+        self.after = after
+        self.remaining = times
+
+    def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
+        if self.remaining <= 0:
+            return self.inner.stream(path, chunk_size=chunk_size)
+        self.remaining -= 1
+        return self._cut(self.inner.stream(path, chunk_size=chunk_size))
+
+    def _cut(self, chunks: Iterator[bytes]) -> Iterator[bytes]:
+        for n, chunk in enumerate(chunks):
+            if n == self.after:
+                raise unreachable(self.inner, "stream")
+            yield chunk
+
+
+class FlipLastByteStore(StoreWrapper):
+    """get and stream return the object with its last byte inverted: silent corruption."""
+
+    def get(self, path: str) -> bytes:
+        return _flip_last(self.inner.get(path))
+
+    def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
+        pending: bytes | None = None
+        for chunk in self.inner.stream(path, chunk_size=chunk_size):
+            if pending is not None:
+                yield pending
+            pending = chunk
+        if pending is not None:
+            yield _flip_last(pending)
+
+
+class CountingStore(StoreWrapper):
+    """Counts the calls of every method in `calls` (a Counter keyed by method name)."""
+
+    def __init__(self, inner: ObjectStore):
+        super().__init__(inner)
+        self.calls: Counter[str] = Counter()
+        for method in ("list", "head", "get", "stream", "put", "copy", "delete"):
+            setattr(self, method, self._counted(method, getattr(inner, method)))
+
+    def _counted(self, method: str, real: Callable[..., object]) -> Callable[..., object]:
+        def counted(*args: object, **kwargs: object) -> object:
+            self.calls[method] += 1
+            return real(*args, **kwargs)
+
+        return counted
+
+
+def _flip_last(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 0xFF]) if data else data

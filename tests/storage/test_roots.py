@@ -1,0 +1,40 @@
+"""The fixtures' promise: deltalake and standby's stores both reach every root, with the
+root's `storage_options` or with the environment alone."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pyarrow as pa
+import pytest
+from deltalake import DeltaTable, write_deltalake
+
+from tests.servers import Root
+
+
+def test_deltalake_and_standby_share_a_root(remote_root: Root) -> None:
+    uri, options = remote_root.join("sales"), remote_root.storage_options
+    write_deltalake(uri, pa.table({"id": [1, 2]}), storage_options=options)
+    write_deltalake(uri, pa.table({"id": [3]}), storage_options=options, mode="append")
+
+    table = DeltaTable(uri, storage_options=options)
+    assert table.version() == 1
+    assert sorted(table.to_pyarrow_table()["id"].to_pylist()) == [1, 2, 3]
+    log = [info.path for info in remote_root.store("sales").list("_delta_log")]
+    assert log == ["_delta_log/00000000000000000000.json", "_delta_log/00000000000000000001.json"]
+
+
+@pytest.mark.parametrize("remote_root", ["s3", "azure"], indirect=True)
+def test_the_environment_alone_reaches_remote_roots(remote_root: Root) -> None:
+    uri = remote_root.join("env_only")
+    write_deltalake(uri, pa.table({"id": [1]}))
+
+    assert DeltaTable(uri).version() == 0
+    assert remote_root.kind in {"s3", "azure"}
+
+
+def test_roots_are_fresh_and_distinct(make_root: Callable[[str], Root]) -> None:
+    roots = [make_root("s3"), make_root("s3"), make_root("azure")]
+
+    assert len({r.uri for r in roots}) == 3
+    assert all(list(r.store().list()) == [] for r in roots)
