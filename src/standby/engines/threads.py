@@ -9,7 +9,7 @@ from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 from standby.engines.base import CopyStats, CopyTask, NullProgress, Progress
 from standby.storage.copy import copy_object
 
-DEFAULT_WORKERS = max(8, min(32, (os.cpu_count() or 2) * 4))
+DEFAULT_WORKERS = 8  # enough to keep a disk or a network link busy; more only adds contention
 
 
 class ThreadExecutor:

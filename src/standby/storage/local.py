@@ -50,6 +50,32 @@ def _temporary(target: str) -> str:
     )
 
 
+def copy_file(source: str, target: str) -> None:
+    """Copy one file atomically (temporary name, then rename), in the kernel where it can:
+    copy_file_range avoids user space and lets the filesystem share extents."""
+    with _mapped(source, "copy"):
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        tmp = _temporary(target)
+        try:
+            with open(source, "rb") as fin, open(tmp, "wb") as fout:
+                try:
+                    remaining = os.fstat(fin.fileno()).st_size
+                    while remaining > 0:
+                        n = os.copy_file_range(fin.fileno(), fout.fileno(), remaining)
+                        if n == 0:
+                            break
+                        remaining -= n
+                except OSError:  # another filesystem or an old kernel: let shutil choose
+                    fin.seek(0)
+                    fout.seek(0)
+                    fout.truncate()
+                    shutil.copyfileobj(fin, fout, 8 << 20)
+            os.replace(tmp, target)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+
 class LocalStore:
     """ObjectStore on a directory; '/'-separated relative paths map to files under it."""
 
@@ -64,18 +90,15 @@ class LocalStore:
         return os.path.join(self.root, path) if path else self.root
 
     def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
-        # A prefix is a path prefix, as in object stores: 'a/b' matches 'a/b.json' and 'a/b/c'.
-        start = self._abs(prefix) if prefix.endswith("/") or not prefix else None
-        base = start or os.path.dirname(self._abs(prefix))
+        # As in object_store, a prefix is a whole path segment: 'b' lists b/..., not bz/...
+        base = self._abs(prefix.rstrip("/"))
         found: list[ObjectInfo] = []
         with _mapped(base, "list"):
             if not os.path.isdir(base):
                 return iter(())
             self._walk(base, found)
         found.sort(key=lambda o: o.path)
-        return iter(
-            o for o in found if o.path.startswith(prefix) and (offset is None or o.path > offset)
-        )
+        return iter(o for o in found if offset is None or o.path > offset)
 
     def _walk(self, directory: str, out: list[ObjectInfo]) -> None:
         with os.scandir(directory) as entries:
@@ -125,16 +148,7 @@ class LocalStore:
                     os.unlink(tmp)
 
     def copy(self, src: str, dst: str) -> None:
-        target = self._abs(dst)
-        with _mapped(self._abs(src), "copy"):
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            tmp = _temporary(target)
-            try:
-                shutil.copyfile(self._abs(src), tmp)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+        copy_file(self._abs(src), self._abs(dst))
 
     def delete(self, path: str) -> None:
         try:
