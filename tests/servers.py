@@ -8,9 +8,11 @@ deltalake (delta-rs), as `storage_options` or as environment variables.
 from __future__ import annotations
 
 import base64
+import ctypes
 import hashlib
 import hmac
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +34,7 @@ AZURITE_KEY = (
     "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 )
 START_TIMEOUT = 30.0
+PR_SET_PDEATHSIG = 1
 
 
 def free_port() -> int:
@@ -82,9 +85,25 @@ class Server:
                 self.proc.wait()
 
 
+# Resolved here, not in the child: between fork and exec only the call itself is safe.
+_prctl = ctypes.CDLL(None).prctl if sys.platform == "linux" else None
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: be killed when the test process dies, even by SIGKILL."""
+    if _prctl is not None:
+        _prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM))
+
+
 def _start(name: str, command: list[str], port: int, log: Path) -> Server:
     with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=log.parent)
+        proc = subprocess.Popen(
+            command,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=log.parent,
+            preexec_fn=_die_with_parent,
+        )
     try:
         _wait_listening(port, proc, log)
     except RuntimeError as e:
