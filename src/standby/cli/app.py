@@ -20,6 +20,7 @@ def _register() -> None:
     from standby.cli import demo, table
 
     app.add_typer(table.app, name="table")
+    from standby.cli import config as config_cmd; app.add_typer(config_cmd.app, name="config")  # noqa: E702, I001  # fmt: skip
     app.command("demo")(demo.demo)
 
 
