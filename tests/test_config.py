@@ -440,6 +440,21 @@ def test_token_value_never_in_repr_dump_or_check(
         assert CANARY not in out + err
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"sites__dr__workspace__token": CANARY},
+        {"sites__dr__workspace__token_env": CANARY},
+        {"sites__dr__storage_options": {"azure_storage_account_key": CANARY}},
+        {"sites__dr__storage_options": {"x": {"env": CANARY}}},
+    ],
+)
+def test_validation_errors_in_code_never_echo_a_secret(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValueError) as info:
+        Config.model_validate(data(**changes))
+    assert CANARY not in str(info.value) and CANARY not in repr(info.value)
+
+
 def test_secret_read_when_used_and_missing_env_reported(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("TOK_DR", raising=False)
     monkeypatch.setenv("TOK_P", "x")
