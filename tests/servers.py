@@ -1,7 +1,10 @@
 """Real storage servers on loopback for the tests: moto's S3 server and Azurite (blob).
 
 Each runs as a child process on a free port of 127.0.0.1, so every xdist worker gets its
-own. The options each server hands out work for both standby's stores (obstore) and
+own. Azurite runs under tests/azurite_blob.js, which makes it honour List Blobs'
+`startFrom` as Azure does (delta-rs cannot write past version 1 on Azurite without it).
+
+The options each server hands out work for both standby's stores (obstore) and
 deltalake (delta-rs), as `storage_options` or as environment variables.
 """
 
@@ -12,6 +15,7 @@ import ctypes
 import hashlib
 import hmac
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +32,8 @@ from standby.storage import ObjectStore, open_store
 
 REPO = Path(__file__).resolve().parent.parent
 AZURITE_FALLBACK = REPO / ".cache" / "node" / "node_modules" / ".bin" / "azurite"
+AZURITE_BLOB_MAIN = Path("dist", "src", "blob", "main.js")
+AZURITE_SHIM = Path(__file__).resolve().parent / "azurite_blob.js"
 # Azurite's well-known development account: public, documented, not a secret.
 AZURITE_ACCOUNT = "devstoreaccount1"
 AZURITE_KEY = (
@@ -195,35 +201,46 @@ def azure_options(endpoint: str) -> dict[str, str]:
     }
 
 
-def azurite_binary() -> Path:
-    """The Azurite launcher: $STANDBY_AZURITE, else the one `make test` installs.
+def azurite_command() -> list[str]:
+    """node, our startFrom shim (tests/azurite_blob.js) and Azurite's blob entry point.
 
-    Raises FileNotFoundError naming both places: a missing server must fail, not skip.
+    Azurite is $STANDBY_AZURITE, else the one `make test` installs. Raises
+    FileNotFoundError naming what is missing: a missing server must fail, not skip.
     """
     configured = os.environ.get("STANDBY_AZURITE")
     candidates = [Path(configured)] if configured else []
     candidates.append(AZURITE_FALLBACK)
-    for path in candidates:
-        if path.exists():
-            blob_only = path.with_name("azurite-blob")  # no queue/table ports to collide
-            return blob_only if path.name == "azurite" and blob_only.exists() else path
-    raise FileNotFoundError(
-        f"Azurite not found (STANDBY_AZURITE={configured!r}, fallback {AZURITE_FALLBACK}). "
-        "Run `make test`, which installs it with npm, or set STANDBY_AZURITE."
+    launcher = next((path for path in candidates if path.exists()), None)
+    if launcher is None:
+        raise FileNotFoundError(
+            f"Azurite not found (STANDBY_AZURITE={configured!r}, fallback {AZURITE_FALLBACK}). "
+            "Run `make test`, which installs it with npm, or set STANDBY_AZURITE."
+        )
+    real = launcher.resolve()  # .bin/azurite -> <package>/dist/src/azurite.js
+    main = next(
+        (p / AZURITE_BLOB_MAIN for p in real.parents if (p / AZURITE_BLOB_MAIN).exists()), None
     )
+    node = shutil.which("node")
+    if main is None or node is None:
+        raise FileNotFoundError(
+            f"Cannot run Azurite from {launcher}: "
+            + ("node is not on PATH." if node is None else f"no {AZURITE_BLOB_MAIN} above {real}.")
+        )
+    return [node, str(AZURITE_SHIM), str(main)]
 
 
 def start_azurite(workdir: Path) -> AzureServer:
-    binary = azurite_binary()
+    launch = azurite_command()
     location = workdir / "azurite-data"
     location.mkdir(parents=True, exist_ok=True)
 
     def command(port: int) -> list[str]:
-        args = [str(binary), "--blobHost", "127.0.0.1", "--blobPort", str(port)]
-        if binary.name == "azurite":  # the all-services launcher: move the others too
-            args += ["--queuePort", str(free_port()), "--tablePort", str(free_port())]
         return [
-            *args,
+            *launch,
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            str(port),
             "--silent",
             "--skipApiVersionCheck",
             "--loose",
