@@ -4,11 +4,13 @@ root's `storage_options` or with the environment alone."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
 from deltalake import DeltaTable, write_deltalake
 
+from tests import servers
 from tests.servers import Root
 
 
@@ -39,3 +41,11 @@ def test_roots_are_fresh_and_distinct(make_root: Callable[[str], Root]) -> None:
 
     assert len({r.uri for r in roots}) == 3
     assert all(list(r.store().list()) == [] for r in roots)
+
+
+def test_missing_azurite_fails_loudly(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("STANDBY_AZURITE", str(tmp_path / "no-azurite"))
+    monkeypatch.setattr(servers, "AZURITE_FALLBACK", tmp_path / "neither")
+
+    with pytest.raises(FileNotFoundError, match="make test"):
+        servers.azurite_command()
