@@ -1,0 +1,57 @@
+"""Publishing checkpoints on the replica, in the order readers need (invariant 3):
+after their commit; sidecars and parts before the file that names them; `_last_checkpoint`
+last, and only when it points at a checkpoint the replica holds.
+"""
+
+from __future__ import annotations
+
+import json
+
+from standby.delta.checkpoint import sidecar_paths
+from standby.delta.log import LAST_CHECKPOINT, LogFile, LogKind, LogListing
+from standby.errors import ObjectNotFound
+from standby.storage import ObjectStore, copy_object
+
+
+def publish_checkpoint(files: list[LogFile], source: ObjectStore, target: ObjectStore) -> int:
+    """Copy one complete checkpoint (with its sidecars); returns the number of objects copied."""
+    ordered = [*sidecar_paths(source, files)]
+    ordered += [f.path for f in files if f.kind is LogKind.CHECKPOINT_PART]
+    ordered += [f.path for f in files if f.kind in (LogKind.CHECKPOINT, LogKind.CHECKPOINT_V2)]
+    copied = 0
+    for path in ordered:
+        if not _same_size(source, target, path):
+            copy_object(source, path, target, path)
+            copied += 1
+    return copied
+
+
+def publish_last_checkpoint(
+    source: ObjectStore, target: ObjectStore, *, replica_latest: int, target_has: set[int]
+) -> bool:
+    """Copy the source's `_last_checkpoint` if it names a checkpoint the replica holds."""
+    try:
+        raw = source.get(LAST_CHECKPOINT)
+        version = int(json.loads(raw)["version"])
+    except (ObjectNotFound, ValueError, KeyError, TypeError):
+        return False  # absent or unreadable: a hint, and readers do without it
+    if version > replica_latest or version not in target_has:
+        return False
+    try:
+        if target.get(LAST_CHECKPOINT) == raw:
+            return False
+    except ObjectNotFound:
+        pass
+    target.put(LAST_CHECKPOINT, raw, mode="overwrite")
+    return True
+
+
+def checkpoint_versions(listing: LogListing) -> set[int]:
+    return set(listing.complete_checkpoints())
+
+
+def _same_size(source: ObjectStore, target: ObjectStore, path: str) -> bool:
+    try:
+        return target.head(path).size == source.head(path).size
+    except ObjectNotFound:
+        return False

@@ -1,0 +1,319 @@
+"""One replication pass of one table: plan -> copy -> publish, in log order.
+
+For each batch of commits: copy every file they reference, then publish each commit with
+put-if-absent of the source's exact bytes, then its checkpoint. A reader of the replica
+therefore never sees a commit before its files (invariant 1), never a gap (2), never a
+checkpoint before its commit (3). A crash anywhere leaves a valid table; the next pass
+compares what lies beyond the recorded state and carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from standby.delta import Commit, DeltaLog, load_snapshot
+from standby.delta.actions import parse_actions
+from standby.delta.features import NEVER, reader_features, writer_features
+from standby.delta.log import LogListing, commit_path
+from standby.delta.snapshot import FileAction, object_path, reconstructable
+from standby.delta.timestamps import commit_info_of, timestamp_of
+from standby.engines import CopyExecutor, Progress, default_executor
+from standby.errors import (
+    Diverged,
+    FilesMissing,
+    ObjectExists,
+    Refused,
+    TableNotFound,
+    UnsupportedFeature,
+)
+from standby.replication.checkpoints import publish_checkpoint, publish_last_checkpoint
+from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
+from standby.replication.state import ReplicaState, read_state, write_state
+from standby.storage import ObjectStore, open_store, redact
+from standby.tables.common import inventory
+
+log = logging.getLogger(__name__)
+History = Literal["checkpoint", "all"]
+BATCH_COMMITS = 64
+READERS = 16
+
+
+@dataclass
+class TableReplication:
+    """What one pass did; the --json contract of `replicate`."""
+
+    source: str
+    target: str
+    from_version: int | None  # first version published by this pass
+    to_version: int | None  # the replica's version after it
+    files_copied: int
+    bytes_copied: int
+    commits_published: int
+    seconds: float
+    complete_from: int | None = None
+    vacuumed_files: int = 0
+
+
+class Replicator:
+    """Replicates one source table into one target location."""
+
+    def __init__(
+        self,
+        source: ObjectStore,
+        target: ObjectStore,
+        *,
+        history: History = "checkpoint",
+        executor: CopyExecutor | None = None,
+        progress: Progress | None = None,
+        epoch: int = 0,
+    ):
+        self.src, self.dst = source, target
+        self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
+        self.history = history
+        self.executor = executor or default_executor()
+        self.progress = progress
+        self.epoch = epoch
+        self.name = redact(source.url)
+        self.table_id: str | None = None
+
+    def run(self) -> TableReplication:
+        started = time.monotonic()
+        state = read_state(self.dst)
+        hint = state.last_version if state else -1
+        src_listing = self.src_log.list(from_version=hint + 1)
+        if state is None and src_listing.latest is None:
+            raise TableNotFound(f"{self.name} is not a Delta table: no commits in _delta_log/.")
+        replica_latest = self._check_tail(hint, state)
+        self.table_id = state.source_table_id if state else None
+        result = TableReplication(
+            self.name,
+            redact(self.dst.url),
+            None,
+            replica_latest,
+            0,
+            0,
+            0,
+            0.0,
+            state.complete_from if state else None,
+        )
+        if replica_latest is None:
+            state = self._seed(src_listing, result)
+            replica_latest = state.last_version
+            self.table_id = state.source_table_id
+            src_listing = self.src_log.list(from_version=replica_latest + 1)
+        assert state is not None
+        self._catch_up(src_listing, state, result)
+        publish_last_checkpoint(
+            self.src,
+            self.dst,
+            replica_latest=state.last_version,
+            target_has=set(self.dst_log.list(from_version=max(0, state.complete_from)).checkpoints),
+        )
+        result.to_version = state.last_version
+        result.complete_from = state.complete_from
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    # -- the replica's side -------------------------------------------------------------
+
+    def _check_tail(self, hint: int, state: ReplicaState | None) -> int | None:
+        """The replica's latest version, after checking every commit beyond `hint` is
+        byte-identical to the source's (invariant 2): anything else is divergence."""
+        listing = self.dst_log.list(from_version=hint + 1)
+        beyond = sorted(listing.commits)
+        for v in beyond:
+            theirs = self.src_log.read_raw(v)
+            if theirs is None or theirs != self.dst_log.read_raw(v):
+                what = (
+                    "does not exist on the source"
+                    if theirs is None
+                    else "differs from the source's"
+                )
+                raise Diverged(
+                    f"The replica {redact(self.dst.url)} has diverged: its version {v} {what}. "
+                    "Nothing was changed.",
+                    hint="Someone wrote to the replica. Inspect it; to start over, move it aside "
+                    "and replicate into an empty location.",
+                )
+        if beyond:
+            return beyond[-1]
+        if state is not None:
+            return state.last_version
+        return None
+
+    # -- a new replica --------------------------------------------------------------------
+
+    def _seed(self, listing: LogListing, result: TableReplication) -> ReplicaState:
+        """Start a replica: from the latest checkpoint (history=checkpoint) or from the
+        oldest version the source log can rebuild (history=all)."""
+        span = reconstructable(listing)
+        if span is None:
+            raise TableNotFound(f"The log of {self.name} cannot rebuild any version.")
+        if self.history == "checkpoint":
+            snapshot = load_snapshot(self.src_log, listing=listing)
+            base = snapshot.checkpoint_version
+        else:
+            base = None if span[0] == 0 else span[0]
+            snapshot = load_snapshot(self.src_log, base if base is not None else 0, listing=listing)
+        self._refuse_features(snapshot.protocol)
+        state = ReplicaState(
+            source=self.name,
+            source_table_id=snapshot.metadata.get("id", ""),
+            complete_from=base if base is not None else 0,
+            last_version=-1,
+            last_commit_timestamp=None,
+            epoch=self.epoch,
+            history=self.history,
+        )
+        if base is None:
+            return state  # commit 0 onwards, each with its own files
+        base_snapshot = (
+            snapshot
+            if snapshot.version == base
+            else load_snapshot(self.src_log, base, listing=listing)
+        )
+        refuse_external(base_snapshot.files.values(), table=self.name, version=base)
+        known = inventory(self.dst)
+        files = missing_on_target(base_snapshot.referenced_files(), self.dst, known=known)
+        self._copy(files, state, result)
+        if base in listing.commits:
+            raw = self.src_log.read_raw(base)
+            assert raw is not None
+            self._publish(base, raw, listing, state, result)
+        else:
+            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+            state.last_version = base
+        write_state(self.dst, state)
+        return state
+
+    # -- every later commit -----------------------------------------------------------------
+
+    def _catch_up(self, listing: LogListing, state: ReplicaState, result: TableReplication) -> None:
+        latest = listing.latest
+        if latest is None or latest <= state.last_version:
+            return
+        versions = list(range(state.last_version + 1, latest + 1))
+        gone = [v for v in versions if v not in listing.commits]
+        if gone:
+            raise Refused(
+                f"The source {self.name} no longer has version {gone[0]}, which the replica "
+                f"needs next (it is at version {state.last_version}): the source's log "
+                "retention removed it before it was replicated.",
+                hint="Replicate into a new, empty location to re-seed from the latest checkpoint.",
+            )
+        with ThreadPoolExecutor(READERS) as readers:
+            for i in range(0, len(versions), BATCH_COMMITS):
+                batch = versions[i : i + BATCH_COMMITS]
+                raws = list(readers.map(self.src_log.read_raw, batch))
+                commits = [
+                    Commit(v, parse_actions(r or b"", where=commit_path(v)), r or b"")
+                    for v, r in zip(batch, raws, strict=True)
+                ]
+                files = [f for c in commits for f in self._files_of(c)]
+                need = list(readers.map(self._needs_copy, files))
+                self._copy([f for f, n in zip(files, need, strict=True) if n], state, result)
+                for c in commits:
+                    self._publish(c.version, c.raw, listing, state, result)
+                write_state(self.dst, state)
+
+    def _files_of(self, commit: Commit) -> list[FileAction]:
+        for p in commit.of("protocol"):
+            self._refuse_features(p)
+        for m in commit.of("metaData"):
+            if m.get("id") and self.table_id and m["id"] != self.table_id:
+                raise Diverged(
+                    f"The source {self.name} is a different table now (table id {m['id']}, "
+                    f"the replica follows {self.table_id}).",
+                    hint="Replicate the new table into a new location.",
+                )
+        return commit_files(commit, table=self.name)
+
+    def _needs_copy(self, f: FileAction) -> bool:
+        return bool(missing_on_target([f], self.dst))
+
+    def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
+        if not files:
+            return
+        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
+        result.files_copied += outcome.files
+        result.bytes_copied += outcome.bytes
+        if outcome.vacuumed:
+            self._accept_vacuumed(outcome.vacuumed, state, result)
+
+    def _accept_vacuumed(
+        self, gone: list[str], state: ReplicaState, result: TableReplication
+    ) -> None:
+        """Files vacuumed at the source before we copied them are lost to every reader of
+        those old versions, ours and the source's alike. Only the versions that need them
+        are affected: the replica is complete again from the source's current version."""
+        latest = load_snapshot(self.src_log)
+        live = {object_path(f.path) for f in latest.referenced_files()}
+        if any(p in live for p in gone):
+            raise FilesMissing(
+                f"The source {self.name} references files it does not have: {gone[:3]}.",
+                hint="The source table itself is damaged; run `standby verify` on it.",
+            )
+        log.warning(
+            "%d file(s) of %s were vacuumed before they were replicated", len(gone), self.name
+        )
+        result.vacuumed_files += len(gone)
+        state.complete_from = max(state.complete_from, latest.version)
+
+    def _publish(
+        self,
+        version: int,
+        raw: bytes,
+        listing: LogListing,
+        state: ReplicaState,
+        result: TableReplication,
+    ) -> None:
+        """Publish one commit with put-if-absent, then its checkpoint."""
+        try:
+            self.dst.put(commit_path(version), raw, mode="create")
+        except ObjectExists:
+            if self.dst.get(commit_path(version)) != raw:
+                raise Diverged(
+                    f"The replica {redact(self.dst.url)} has diverged: its version {version} "
+                    "was written by someone else while replicating. Nothing was overwritten.",
+                ) from None
+        result.commits_published += 1
+        result.from_version = version if result.from_version is None else result.from_version
+        state.last_version = version
+        state.last_commit_timestamp = timestamp_of(commit_info_of(raw))
+        checkpoints = listing.complete_checkpoints()
+        if version in checkpoints:
+            publish_checkpoint(checkpoints[version], self.src, self.dst)
+
+    def _refuse_features(self, protocol: dict[str, Any]) -> None:
+        features = (writer_features(protocol) | reader_features(protocol)) & NEVER
+        if "catalogManaged" in features or "catalogOwned-preview" in features:
+            raise UnsupportedFeature(
+                f"Cannot replicate {self.name}: it uses the table feature catalogManaged; its "
+                "commits are owned by a catalog, not by the files standby copies.",
+            )
+
+
+def replicate_table(
+    source: str,
+    target: str,
+    *,
+    history: History = "checkpoint",
+    executor: CopyExecutor | None = None,
+    progress: Progress | None = None,
+    source_options: dict[str, str] | None = None,
+    target_options: dict[str, str] | None = None,
+    epoch: int = 0,
+) -> TableReplication:
+    """One pass: make `target` a replica of `source` at the source's latest version."""
+    return Replicator(
+        open_store(source, options=source_options),
+        open_store(target, options=target_options),
+        history=history,
+        executor=executor,
+        progress=progress,
+        epoch=epoch,
+    ).run()
