@@ -22,6 +22,7 @@ def _register() -> None:
     app.add_typer(table.app, name="table")
     from standby.cli import config as config_cmd; app.add_typer(config_cmd.app, name="config")  # noqa: E702, I001  # fmt: skip
     app.command("demo")(demo.demo)
+    from standby.cli import sandbox; app.add_typer(sandbox.app, name="sandbox")  # noqa: E702, I001  # fmt: skip
 
 
 _register()

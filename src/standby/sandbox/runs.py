@@ -46,7 +46,7 @@ def missing_references(ctx: Context, settings: dict[str, Any]) -> dict[str, list
         for field in ("instance_pool_id", "driver_instance_pool_id"):
             if spec.get(field) and spec[field] not in store.collection(POOLS):
                 found.append(f"instance pool {spec[field]}")
-        for kind in ("sql_task", "dbt_task"):
+        for kind in ("sql_task", "dbt_task", "notebook_task"):
             warehouse = task.get(kind, {}).get("warehouse_id")
             if warehouse and warehouse not in store.collection(WAREHOUSES):
                 found.append(f"SQL warehouse {warehouse}")

@@ -1,0 +1,116 @@
+"""`standby sandbox up`: a local Databricks workspace API in the foreground, until Ctrl-C."""
+
+from __future__ import annotations
+
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from standby.cli.output import emit, flags
+from standby.sandbox import Faults, RunningSandbox, start
+from standby.sandbox.seed import SEEDS
+
+app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_args_is_help=True)
+
+
+@app.command("up")
+def up(
+    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 = any free one.")] = 0,
+    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
+    state: Annotated[
+        Path | None,
+        typer.Option("--state", help="State file: kept across restarts (memory only if unset)."),
+    ] = None,
+    name: Annotated[str, typer.Option("--name", help="Workspace name (primary, dr, ...).")] = (
+        "sandbox"
+    ),
+    seed: Annotated[
+        str | None,
+        typer.Option("--seed", help=f"Fill a new workspace: {' | '.join(SEEDS)}."),
+    ] = None,
+    token: Annotated[
+        str | None, typer.Option("--token", help="Bearer token to accept (generated if unset).")
+    ] = None,
+    step_seconds: Annotated[
+        float,
+        typer.Option(
+            "--step-seconds", help="Seconds per lifecycle step of runs and clusters.", min=0
+        ),
+    ] = 1.0,
+    throttle_rate: Annotated[
+        float, typer.Option("--throttle-rate", help="Share of requests answered 429.", min=0, max=1)
+    ] = 0.0,
+    unavailable_rate: Annotated[
+        float,
+        typer.Option("--unavailable-rate", help="Share of requests answered 503.", min=0, max=1),
+    ] = 0.0,
+    retry_after: Annotated[
+        int, typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0)
+    ] = 1,
+    latency_ms: Annotated[
+        float, typer.Option("--latency-ms", help="Added latency per request.", min=0)
+    ] = 0.0,
+) -> None:
+    """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
+    faults = Faults(
+        throttle_rate=throttle_rate,
+        unavailable_rate=unavailable_rate,
+        retry_after_seconds=retry_after,
+        latency_seconds=latency_ms / 1000,
+        seed=None,
+    )
+    sandbox = start(
+        name=name,
+        state_path=state,
+        port=port,
+        host=host,
+        token=token,
+        seed=seed,
+        step_seconds=step_seconds,
+        faults=faults,
+    )
+    try:
+        info = {
+            "name": sandbox.name,
+            "url": sandbox.url,
+            "token": sandbox.token,
+            "workspace_id": sandbox.store.meta["workspace_id"],
+            "state": str(state) if state else None,
+        }
+        emit(info, lambda c: _render(c, sandbox, state))
+        sys.stdout.flush()
+        _wait_for_signal()
+    finally:
+        sandbox.stop()
+    if not flags().json:
+        Console(file=sys.stderr).print(f"sandbox {sandbox.name} stopped")
+
+
+def _render(c: Console, sandbox: RunningSandbox, state: Path | None) -> None:
+    c.print(f"sandbox [bold]{sandbox.name}[/] serving at {sandbox.url}")
+    c.print(f"  token: {sandbox.token}")
+    c.print(f"  state: {state if state else 'in memory (lost on exit)'}")
+    c.print(f"  try:   DATABRICKS_HOST={sandbox.url} DATABRICKS_TOKEN=<token> databricks jobs list")
+    c.print("Press Ctrl-C to stop.")
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM: both are the normal way to stop a foreground server."""
+    stop = threading.Event()
+
+    def handler(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        for s, h in previous.items():
+            signal.signal(s, h)
