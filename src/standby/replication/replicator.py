@@ -39,6 +39,7 @@ from standby.tables.common import inventory
 log = logging.getLogger(__name__)
 History = Literal["checkpoint", "all"]
 BATCH_COMMITS = 64
+LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 
 
@@ -79,15 +80,20 @@ class Replicator:
         self.epoch = epoch
         self.name = redact(source.url)
         self.table_id: str | None = None
+        self.state: ReplicaState | None = None  # kept between passes when following
+        self.published_checkpoints: set[int] = set()
 
     def run(self) -> TableReplication:
         started = time.monotonic()
-        state = read_state(self.dst)
+        state = self.state if self.state is not None else read_state(self.dst)
         hint = state.last_version if state else -1
-        src_listing = self.src_log.list(from_version=hint + 1)
+        # A little behind the hint, so checkpoints written after their commit are seen too.
+        low = max(0, hint + 1 - LATE_CHECKPOINT_WINDOW) if state else 0
+        src_listing = self.src_log.list(from_version=low)
         if state is None and src_listing.latest is None:
             raise TableNotFound(f"{self.name} is not a Delta table: no commits in _delta_log/.")
-        replica_latest = self._check_tail(hint, state)
+        dst_listing = self.dst_log.list(from_version=low)
+        replica_latest = self._check_tail(hint, state, dst_listing)
         self.table_id = state.source_table_id if state else None
         result = TableReplication(
             self.name,
@@ -102,29 +108,53 @@ class Replicator:
         )
         if replica_latest is None:
             state = self._seed(src_listing, result)
-            replica_latest = state.last_version
             self.table_id = state.source_table_id
-            src_listing = self.src_log.list(from_version=replica_latest + 1)
-        assert state is not None
+        elif state is None:  # a replica whose state file was lost: its log is the truth
+            state = self._adopt(replica_latest, dst_listing)
         self._catch_up(src_listing, state, result)
-        publish_last_checkpoint(
-            self.src,
-            self.dst,
-            replica_latest=state.last_version,
-            target_has=set(self.dst_log.list(from_version=max(0, state.complete_from)).checkpoints),
-        )
+        self._late_checkpoints(src_listing, dst_listing, state)
+        self.state = state
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
         return result
 
+    def _adopt(self, replica_latest: int, dst_listing: LogListing) -> ReplicaState:
+        span = reconstructable(self.dst_log.list())
+        snapshot = load_snapshot(self.dst_log, replica_latest)
+        state = ReplicaState(
+            self.name,
+            snapshot.metadata.get("id", ""),
+            span[0] if span else replica_latest,
+            replica_latest,
+            timestamp_of(commit_info_of(self.dst_log.read_raw(replica_latest) or b"")),
+            self.epoch,
+            self.history,
+        )
+        write_state(self.dst, state)
+        return state
+
+    def _late_checkpoints(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
+        """Checkpoints the source wrote after we published their commit, then the hint."""
+        have = set(dst.complete_checkpoints())
+        for version, files in sorted(src.complete_checkpoints().items()):
+            if state.complete_from <= version <= state.last_version and version not in have:
+                publish_checkpoint(files, self.src, self.dst)
+                have.add(version)
+        self.published_checkpoints |= have
+        publish_last_checkpoint(
+            self.src,
+            self.dst,
+            replica_latest=state.last_version,
+            target_has=self.published_checkpoints,
+        )
+
     # -- the replica's side -------------------------------------------------------------
 
-    def _check_tail(self, hint: int, state: ReplicaState | None) -> int | None:
+    def _check_tail(self, hint: int, state: ReplicaState | None, listing: LogListing) -> int | None:
         """The replica's latest version, after checking every commit beyond `hint` is
         byte-identical to the source's (invariant 2): anything else is divergence."""
-        listing = self.dst_log.list(from_version=hint + 1)
-        beyond = sorted(listing.commits)
+        beyond = sorted(v for v in listing.commits if v > hint)
         for v in beyond:
             theirs = self.src_log.read_raw(v)
             if theirs is None or theirs != self.dst_log.read_raw(v):
@@ -186,6 +216,7 @@ class Replicator:
             self._publish(base, raw, listing, state, result)
         else:
             publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+            self.published_checkpoints.add(base)
             state.last_version = base
         write_state(self.dst, state)
         return state
@@ -287,6 +318,7 @@ class Replicator:
         checkpoints = listing.complete_checkpoints()
         if version in checkpoints:
             publish_checkpoint(checkpoints[version], self.src, self.dst)
+            self.published_checkpoints.add(version)
 
     def _refuse_features(self, protocol: dict[str, Any]) -> None:
         features = (writer_features(protocol) | reader_features(protocol)) & NEVER
