@@ -17,12 +17,16 @@ app = typer.Typer(
 
 def _register() -> None:
     # Imported here so that each group module can import `app` helpers without cycles.
-    from standby.cli import demo, table
+    from standby.cli import config, demo, replicate, sandbox, table
 
     app.add_typer(table.app, name="table")
-    from standby.cli import config as config_cmd; app.add_typer(config_cmd.app, name="config")  # noqa: E702, I001  # fmt: skip
+    app.add_typer(config.app, name="config")
+    app.command("replicate")(replicate.replicate)
+    app.command("status")(replicate.status)
+    app.command("verify")(replicate.verify_cmd)
+    app.command("safe-point")(replicate.safe_point_cmd)
+    app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)
-    from standby.cli import sandbox; app.add_typer(sandbox.app, name="sandbox")  # noqa: E702, I001  # fmt: skip
 
 
 _register()

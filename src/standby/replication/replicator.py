@@ -57,6 +57,8 @@ class TableReplication:
     seconds: float
     complete_from: int | None = None
     vacuumed_files: int = 0
+    source_version: int | None = None
+    dry_run: bool = False
 
 
 class Replicator:
@@ -71,8 +73,10 @@ class Replicator:
         executor: CopyExecutor | None = None,
         progress: Progress | None = None,
         epoch: int = 0,
+        dry_run: bool = False,
     ):
         self.src, self.dst = source, target
+        self.dry_run = dry_run
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -110,16 +114,19 @@ class Replicator:
             state = self._seed(src_listing, result)
             self.table_id = state.source_table_id
         elif state is None:  # a replica whose state file was lost: its log is the truth
-            state = self._adopt(replica_latest, dst_listing)
+            state = self._adopt(replica_latest)
         self._catch_up(src_listing, state, result)
-        self._late_checkpoints(src_listing, dst_listing, state)
-        self.state = state
+        if not self.dry_run:
+            self._late_checkpoints(src_listing, dst_listing, state)
+            self.state = state
+        result.source_version = src_listing.latest
+        result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
         return result
 
-    def _adopt(self, replica_latest: int, dst_listing: LogListing) -> ReplicaState:
+    def _adopt(self, replica_latest: int) -> ReplicaState:
         span = reconstructable(self.dst_log.list())
         snapshot = load_snapshot(self.dst_log, replica_latest)
         state = ReplicaState(
@@ -131,7 +138,7 @@ class Replicator:
             self.epoch,
             self.history,
         )
-        write_state(self.dst, state)
+        self._save(state)
         return state
 
     def _late_checkpoints(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
@@ -215,11 +222,16 @@ class Replicator:
             assert raw is not None
             self._publish(base, raw, listing, state, result)
         else:
-            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+            if not self.dry_run:
+                publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
             self.published_checkpoints.add(base)
             state.last_version = base
-        write_state(self.dst, state)
+        self._save(state)
         return state
+
+    def _save(self, state: ReplicaState) -> None:
+        if not self.dry_run:
+            write_state(self.dst, state)
 
     # -- every later commit -----------------------------------------------------------------
 
@@ -249,7 +261,7 @@ class Replicator:
                 self._copy([f for f, n in zip(files, need, strict=True) if n], state, result)
                 for c in commits:
                     self._publish(c.version, c.raw, listing, state, result)
-                write_state(self.dst, state)
+                self._save(state)
 
     def _files_of(self, commit: Commit) -> list[FileAction]:
         for p in commit.of("protocol"):
@@ -268,6 +280,10 @@ class Replicator:
 
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
+            return
+        if self.dry_run:  # the plan: what a real pass would copy now
+            result.files_copied += len(files)
+            result.bytes_copied += sum(f.size or 0 for f in files)
             return
         outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
         result.files_copied += outcome.files
@@ -303,6 +319,11 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
+        if self.dry_run:
+            result.commits_published += 1
+            result.from_version = version if result.from_version is None else result.from_version
+            state.last_version = version
+            return
         try:
             self.dst.put(commit_path(version), raw, mode="create")
         except ObjectExists:
@@ -339,6 +360,7 @@ def replicate_table(
     source_options: dict[str, str] | None = None,
     target_options: dict[str, str] | None = None,
     epoch: int = 0,
+    dry_run: bool = False,
 ) -> TableReplication:
     """One pass: make `target` a replica of `source` at the source's latest version."""
     return Replicator(

@@ -1,0 +1,248 @@
+"""`standby replicate | status | verify | safe-point`: the DR guide's section 3.2, done in
+log order, with the lag known and the copy checkable."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms
+from standby.cli.progress import copy_progress
+from standby.errors import BadInput, Partial, ProblemFound, StandbyError
+from standby.integrity import SafePoint, VerifyReport, safe_point, verify
+from standby.replication import TableReplication, replicate_table
+from standby.replication.follow import Pair, follow
+from standby.replication.status import TableStatus, table_status
+
+Source = Annotated[
+    str | None, typer.Argument(help="Source table URI (omit: every protected table).")
+]
+Target = Annotated[str | None, typer.Argument(help="Replica URI.")]
+HistoryOpt = Annotated[
+    str,
+    typer.Option(
+        "--history",
+        help="checkpoint: seed from the latest checkpoint; all: every commit still in the log.",
+    ),
+]
+
+
+def _pairs(
+    source: str | None, target: str | None, *, dry_run: bool = False
+) -> tuple[list[Pair], int]:
+    if (source is None) != (target is None):
+        raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
+    if source is not None and target is not None:
+        return [Pair(source, target)], 0
+    from standby.cli.config import current_config
+    from standby.replication.plan import configured_pairs
+
+    planned = configured_pairs(current_config(), dry_run=dry_run)
+    for name in planned.unresolved:
+        error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
+    if not planned.pairs:
+        raise BadInput("standby.yml protects no table with a storage location.")
+    return planned.pairs, planned.epoch
+
+
+def replicate(
+    source: Source = None,
+    target: Target = None,
+    follow_: Annotated[
+        bool, typer.Option("--follow", help="Keep replicating new commits.")
+    ] = False,
+    interval: Annotated[
+        float, typer.Option("--interval", help="Seconds between polls.", min=0.05)
+    ] = 1.0,
+    history: HistoryOpt = "checkpoint",
+    metrics_port: Annotated[
+        int | None,
+        typer.Option("--metrics-port", help="Serve Prometheus metrics on 127.0.0.1:PORT."),
+    ] = None,
+    parallel: Annotated[int, typer.Option("--parallel", help="Tables at once.", min=1)] = 4,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
+    ] = False,
+) -> None:
+    """Replicate tables to the DR site in log order (one pass, or --follow)."""
+    if history not in ("checkpoint", "all"):
+        raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
+    pairs, epoch = _pairs(source, target, dry_run=dry_run)
+    if follow_:
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            follow(
+                pairs,
+                interval=interval,
+                history=history,
+                metrics_port=metrics_port,  # type: ignore[arg-type]
+                stop=stop,
+                parallel=parallel,
+                on_pass=lambda p, r: r.commits_published and _print_pass(r),
+            )
+        except KeyboardInterrupt:
+            stop.set()
+        return
+    results: list[TableReplication] = []
+    errors: list[str] = []
+    with copy_progress("replicating") as progress, ThreadPoolExecutor(parallel) as pool:
+
+        def one(p: Pair) -> TableReplication | StandbyError:
+            try:
+                return replicate_table(
+                    p.source,
+                    p.target,
+                    history=history,  # type: ignore[arg-type]
+                    progress=progress,
+                    epoch=epoch,
+                    dry_run=dry_run,
+                )
+            except StandbyError as e:
+                if len(pairs) == 1:
+                    raise
+                return e
+
+        for p, r in zip(pairs, pool.map(one, pairs), strict=True):
+            if isinstance(r, StandbyError):
+                errors.append(f"{p.source}: {r}")
+            else:
+                results.append(r)
+    doc = {"tables": results, "errors": errors}
+    emit(doc, lambda c: _render_replicate(c, results, errors))
+    if errors:
+        raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+
+
+def _print_pass(r: TableReplication) -> None:
+    error_console().print(
+        f"{r.target}: versions {r.from_version}..{r.to_version} "
+        f"({r.files_copied} files, {fmt_bytes(r.bytes_copied)}, {r.seconds:.2f}s)"
+    )
+
+
+def _render_replicate(c: Console, results: list[TableReplication], errors: list[str]) -> None:
+    t = Table(
+        title="replicate"
+        + (" (dry run: nothing written)" if any(r.dry_run for r in results) else ""),
+        title_justify="left",
+    )
+    for col in ("source", "target", "versions", "commits", "files", "bytes", "seconds"):
+        t.add_column(col, overflow="fold")
+    for r in results:
+        span = "-" if r.from_version is None else f"{r.from_version}..{r.to_version}"
+        t.add_row(
+            r.source,
+            r.target,
+            span if r.commits_published else f"at {r.to_version}",
+            str(r.commits_published),
+            str(r.files_copied),
+            fmt_bytes(r.bytes_copied),
+            f"{r.seconds:.2f}",
+        )
+    c.print(t)
+    for e in errors:
+        c.print(f"[red]failed[/]: {e}")
+
+
+def status(
+    source: Source = None,
+    target: Target = None,
+    rpo: Annotated[
+        str | None, typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.")
+    ] = None,
+) -> None:
+    """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
+    from standby.config_types import parse_duration
+
+    if source is not None and target is not None:
+        pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
+    else:
+        pairs, _ = _pairs(source, target, dry_run=True)
+    rows = [table_status(p.source, p.target, rpo_seconds=p.rpo_seconds) for p in pairs]
+    emit({"tables": rows}, lambda c: render_status(c, rows))
+    bad = [r for r in rows if not r.ok]
+    if bad:
+        raise ProblemFound(f"{len(bad)} replica(s) miss their RPO target or do not exist yet.")
+
+
+def render_status(c: Console, rows: list[TableStatus]) -> None:
+    t = Table(title="status", title_justify="left")
+    for col in ("target", "source v", "replica v", "lag (versions)", "lag (s)", "RPO (s)", "ok"):
+        t.add_column(col, overflow="fold")
+    for r in rows:
+        t.add_row(
+            r.target,
+            str(r.source_version),
+            str(r.replica_version),
+            str(r.lag_versions),
+            f"{r.lag_seconds:.1f}",
+            "-" if r.rpo_target_seconds is None else f"{r.rpo_target_seconds:.0f}",
+            "[green]yes[/]" if r.ok else "[red]NO[/]",
+        )
+    c.print(t)
+
+
+def verify_cmd(
+    uri: Annotated[str, typer.Argument(help="Replica (or any table) URI.")],
+    against: Annotated[
+        str | None, typer.Option("--against", help="Compare with this source.")
+    ] = None,
+    read_data: Annotated[
+        bool, typer.Option("--read-data", help="Hash contents, read parquet footers.")
+    ] = False,
+) -> None:
+    """Check every file the retained versions reference (and commits, against a source)."""
+    report = verify(uri, against=against, read_data=read_data)
+    emit(report, lambda c: render_verify(c, report))
+    if not report.ok:
+        raise ProblemFound(f"verify found {len(report.problems)} problem(s) in {uri}.")
+
+
+def render_verify(c: Console, r: VerifyReport) -> None:
+    c.print(
+        f"version {r.version}: {r.files_checked} file(s) checked from version "
+        f"{r.complete_from} on: "
+        + ("[green]ok[/]" if r.ok else f"[red]{len(r.problems)} problem(s)[/]")
+    )
+    for p in r.problems:
+        c.print(f"  {p.kind:14} {p.path}  ({p.detail})", soft_wrap=True)
+
+
+def safe_point_cmd(
+    uri: Annotated[str, typer.Argument(help="A copy of a table, made by anything.")],
+    repair: Annotated[bool, typer.Option("--repair", help="Move torn commits aside.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Needed with --repair.")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what --repair would move.")
+    ] = False,
+) -> None:
+    """The newest version whose commit chain and files are all present."""
+    result = safe_point(uri, repair=repair, force=force, dry_run=dry_run)
+    emit(result, lambda c: render_safe_point(c, result))
+    if result.version is None:
+        raise ProblemFound(f"No version of {uri} is whole.")
+
+
+def render_safe_point(c: Console, r: SafePoint) -> None:
+    if r.version is None:
+        c.print("[red]no version is whole[/]")
+    else:
+        c.print(
+            f"safe version: {r.version} (latest {r.latest}; {len(r.torn_versions)} torn "
+            f"version(s) beyond it)"
+        )
+    for p in r.problems[:20]:
+        c.print(f"  {p.kind:8} {p.path}  ({p.detail})", soft_wrap=True)
+    if r.quarantined:
+        verb = "would move" if r.dry_run else "moved"
+        c.print(f"{verb} {len(r.quarantined)} file(s) to _standby/quarantine/")
+
+
+__all__ = ["fmt_ms", "replicate", "safe_point_cmd", "status", "verify_cmd"]
