@@ -7,6 +7,7 @@ The library narrates through a `Narrator`; the CLI decides how that looks.
 from __future__ import annotations
 
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,6 +17,12 @@ from typing import Any, Protocol
 import deltalake
 import pyarrow as pa
 
+from standby.config import load_config
+from standby.integrity import verify
+from standby.replication import TableReplication, replicate_table
+from standby.replication.follow import follow
+from standby.replication.plan import configured_pairs
+from standby.replication.status import table_status
 from standby.tables import clone, history, restore
 
 TABLES = (
@@ -44,9 +51,33 @@ class DemoLakehouse:
     def dr(self) -> Path:
         return self.root / "us-west-2" / "lake"
 
+    @property
+    def clones(self) -> Path:
+        return self.root / "us-west-2" / "clones"
+
     def table(self, name: str, *, site: str = "primary") -> Path:
-        base = self.primary if site == "primary" else self.dr
+        base = {"primary": self.primary, "dr": self.dr, "clones": self.clones}[site]
         return base.joinpath(*name.split("."))
+
+    @property
+    def config(self) -> Path:
+        return self.root / "standby.yml"
+
+    def write_config(self) -> Path:
+        """A standby.yml for the demo: two sites, the guide's tables with their tiers."""
+        tiers = {TABLES[0]: "tier1", TABLES[1]: "tier1", TABLES[2]: "tier2"}
+        tables = "".join(
+            f"    - {{table: {n}, location: '{self.table(n)}', tier: {t}}}\n"
+            for n, t in tiers.items()
+        )
+        self.config.write_text(
+            "version: 1\nsites:\n"
+            f"  primary: {{role: primary, region: us-east-1, "
+            f"storage: {{lake: '{self.primary}'}}}}\n"
+            f"  dr: {{role: dr, region: us-west-2, storage: {{lake: '{self.dr}'}}}}\n"
+            f"protected:\n  tables:\n{tables}"
+        )
+        return self.config
 
 
 def _transactions(start: int, n: int) -> pa.Table:
@@ -90,6 +121,7 @@ def build(lake: DemoLakehouse, *, pause: Callable[[], None] = lambda: time.sleep
     if lake.root.exists():
         shutil.rmtree(lake.root)
     lake.dr.mkdir(parents=True)
+    lake.clones.mkdir(parents=True)
     t = str(lake.table(TABLES[0]))
     deltalake.write_deltalake(t, _transactions(0, 500), partition_by=["status"])
     for start in (500, 1000, 1500):
@@ -152,11 +184,11 @@ def run(root: Path, narrator: Narrator) -> None:
 
     narrator.section("5. DEEP CLONE every table to the DR region")
     for name in TABLES:
-        dst = str(lake.table(name, site="dr"))
+        dst = str(lake.table(name, site="clones"))
         narrator.command(f"standby table clone {lake.table(name)} {dst}")
         narrator.show(clone(str(lake.table(name)), dst), "clone")
     deltalake.write_deltalake(txn, _transactions(5000, 100), mode="append")
-    dst = str(lake.table(TABLES[0], site="dr"))
+    dst = str(lake.table(TABLES[0], site="clones"))
     narrator.note("new rows arrive on the primary; the DR copy is refreshed incrementally:")
     narrator.command(f"standby table clone {txn} {dst} --replace")
     narrator.show(clone(txn, dst, replace=True), "clone")
@@ -165,4 +197,51 @@ def run(root: Path, narrator: Narrator) -> None:
         == deltalake.DeltaTable(txn).to_pyarrow_table().num_rows
     )
     narrator.note(f"DR copy reads the same rows as the primary: {same}")
+    replication_section(lake, narrator)
     narrator.section(f"Done in {time.monotonic() - started:.1f} s. Everything is under {root}/")
+
+
+def replication_section(lake: DemoLakehouse, narrator: Narrator) -> None:
+    """Replicate the protected tables by standby.yml, follow while the primary writes,
+    then status against each tier's RPO and verify against the primary."""
+    config_path = lake.write_config()
+    config = load_config(config_path)
+    narrator.section("6. Replicate every protected table to the DR region, in log order")
+    narrator.note(f"standby.yml: {config_path}")
+    narrator.command(f"standby --config {config_path} replicate")
+    planned = configured_pairs(config)
+    results = [replicate_table(p.source, p.target, epoch=planned.epoch) for p in planned.pairs]
+    narrator.show(results, "replicate")
+
+    narrator.section("7. Follow: the primary keeps writing, the replica keeps up")
+    narrator.command(f"standby --config {config_path} replicate --follow --interval 0.2")
+    stop = threading.Event()
+    passes: list[TableReplication] = []
+    follower = threading.Thread(
+        target=follow,
+        kwargs={
+            "pairs": planned.pairs,
+            "interval": 0.2,
+            "stop": stop,
+            "on_pass": lambda _p, r: passes.append(r) if r.commits_published else None,
+        },
+    )
+    follower.start()
+    txn = str(lake.table(TABLES[0]))
+    for i in range(5):
+        deltalake.write_deltalake(txn, _transactions(10_000 + 100 * i, 100), mode="append")
+        time.sleep(0.3)
+    time.sleep(0.5)
+    stop.set()
+    follower.join()
+    narrator.note(
+        f"5 new commits on the primary; the follower published "
+        f"{sum(r.commits_published for r in passes)} commit(s) in {len(passes)} pass(es)"
+    )
+    narrator.command(f"standby --config {config_path} status")
+    rows = [table_status(p.source, p.target, rpo_seconds=p.rpo_seconds) for p in planned.pairs]
+    narrator.show(rows, "status")
+    narrator.section("8. Verify the replica against the primary, file contents included")
+    dst = config.map_location(txn, config.primary, config.dr)
+    narrator.command(f"standby verify {dst} --against {txn} --read-data")
+    narrator.show(verify(dst, against=txn, read_data=True), "verify")

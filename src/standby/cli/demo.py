@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from standby import demo as demo_lib
+from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.output import console
 
@@ -29,6 +30,9 @@ class RichNarrator:
             "history": table_cli.render_history,
             "restore": table_cli.render_restore,
             "clone": table_cli.render_clone,
+            "replicate": lambda c, r: replicate_cli.render_replicate(c, r, []),
+            "status": replicate_cli.render_status,
+            "verify": replicate_cli.render_verify,
         }[kind]
         render(self.c, result)
 

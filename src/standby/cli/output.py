@@ -75,3 +75,8 @@ def fmt_bytes(n: int) -> str:
             return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
         size /= 1024
     return f"{n} B"  # pragma: no cover
+
+
+def tail(text: str, width: int = 32) -> str:
+    """The end of a long URI, where the table's name is."""
+    return text if len(text) <= width else "…" + text[-(width - 1) :]

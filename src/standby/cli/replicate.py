@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms
+from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.errors import BadInput, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
@@ -115,7 +115,7 @@ def replicate(
             else:
                 results.append(r)
     doc = {"tables": results, "errors": errors}
-    emit(doc, lambda c: _render_replicate(c, results, errors))
+    emit(doc, lambda c: render_replicate(c, results, errors))
     if errors:
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
 
@@ -127,19 +127,19 @@ def _print_pass(r: TableReplication) -> None:
     )
 
 
-def _render_replicate(c: Console, results: list[TableReplication], errors: list[str]) -> None:
+def render_replicate(c: Console, results: list[TableReplication], errors: list[str]) -> None:
     t = Table(
         title="replicate"
         + (" (dry run: nothing written)" if any(r.dry_run for r in results) else ""),
         title_justify="left",
     )
-    for col in ("source", "target", "versions", "commits", "files", "bytes", "seconds"):
-        t.add_column(col, overflow="fold")
+    t.add_column("replica", overflow="fold")
+    for col in ("versions", "commits", "files", "bytes", "seconds"):
+        t.add_column(col, justify="right", no_wrap=True, min_width=len(col))
     for r in results:
         span = "-" if r.from_version is None else f"{r.from_version}..{r.to_version}"
         t.add_row(
-            r.source,
-            r.target,
+            tail(r.target),
             span if r.commits_published else f"at {r.to_version}",
             str(r.commits_published),
             str(r.files_copied),
@@ -174,11 +174,12 @@ def status(
 
 def render_status(c: Console, rows: list[TableStatus]) -> None:
     t = Table(title="status", title_justify="left")
-    for col in ("target", "source v", "replica v", "lag (versions)", "lag (s)", "RPO (s)", "ok"):
-        t.add_column(col, overflow="fold")
+    t.add_column("replica", overflow="fold")
+    for col in ("source v", "replica v", "behind", "lag s", "RPO s", "ok"):
+        t.add_column(col, justify="right", no_wrap=True, min_width=len(col))
     for r in rows:
         t.add_row(
-            r.target,
+            tail(r.target),
             str(r.source_version),
             str(r.replica_version),
             str(r.lag_versions),
