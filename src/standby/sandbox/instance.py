@@ -101,10 +101,13 @@ class RunningSandbox:
         return self._server is None
 
     def client(self, **config: Any) -> WorkspaceClient:
-        """A databricks-sdk WorkspaceClient for this sandbox (PAT auth, no profile file)."""
+        """A databricks-sdk WorkspaceClient for this sandbox (PAT auth, no profile file);
+        `config` adds Config attributes (retry_timeout_seconds, http_timeout_seconds, ...)."""
         from databricks.sdk import WorkspaceClient
+        from databricks.sdk.core import Config
 
-        return WorkspaceClient(host=self.url, token=self.token, auth_type="pat", **config)
+        cfg = Config(host=self.url, token=self.token, auth_type="pat", **config)
+        return WorkspaceClient(config=cfg)
 
     def set_faults(
         self,
@@ -206,6 +209,7 @@ def start(
     except BaseException:
         store.close()
         raise
+    store.start_writing()
     if seed is not None:
         if fresh:
             from standby.sandbox.seed import apply_seed

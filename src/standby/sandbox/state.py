@@ -57,9 +57,6 @@ class Store:
         if path is not None and path.exists():
             self._load(path)
             self.fresh = False
-        if path is not None:
-            self._flusher = threading.Thread(target=self._flush_loop, daemon=True)
-            self._flusher.start()
 
     def collection(self, kind: str) -> dict[str, Any]:
         """The records of one kind (`jobs`, `clusters`, ...), created empty on first use."""
@@ -80,6 +77,12 @@ class Store:
             self.meta["token"] = token
         self.meta.setdefault("token", "dapi" + secrets.token_hex(16))
         self.changed()
+
+    def start_writing(self) -> None:
+        """Begin persisting (once the sandbox serves): a start that fails writes nothing."""
+        if self.path is not None and self._flusher is None:
+            self._flusher = threading.Thread(target=self._flush_loop, daemon=True)
+            self._flusher.start()
 
     def changed(self) -> None:
         """Note a change; the flusher writes it soon (at once when nothing is pending)."""
@@ -104,12 +107,12 @@ class Store:
         _atomic_write(self.path, text)
 
     def close(self) -> None:
-        """Stop the flusher and write the final state."""
+        """Stop the flusher and write the final state (if writing had started)."""
         self._closing.set()
         self._dirty.set()
         if self._flusher is not None:
             self._flusher.join(timeout=5)
-        self.flush()
+            self.flush()
 
     def _flush_loop(self) -> None:
         while not self._closing.is_set():
