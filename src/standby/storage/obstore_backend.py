@@ -1,4 +1,4 @@
-"""The one ObjectStore backend: obstore (Rust object_store) for local, S3, Azure and GCS.
+"""The cloud ObjectStore backend: obstore (Rust object_store) for S3, Azure and GCS.
 
 Credentials and endpoints come from the environment, as obstore and delta-rs read them
 (AWS_ENDPOINT_URL, AWS_ALLOW_HTTP, AZURE_STORAGE_ENDPOINT, AZURE_ALLOW_HTTP, ...), plus an
@@ -22,7 +22,7 @@ from typing import Any
 
 import obstore
 from obstore import exceptions as obx
-from obstore.store import LocalStore, from_url
+from obstore.store import from_url
 
 from standby.errors import (
     AccessDenied,
@@ -33,7 +33,7 @@ from standby.errors import (
     Unreachable,
 )
 from standby.storage.base import ObjectInfo, PutMode
-from standby.storage.url import is_local, local_path, redact
+from standby.storage.url import is_local, redact
 
 LIST_CHUNK = 1000
 STATUS = re.compile(r"status code: (\d{3})")
@@ -140,20 +140,18 @@ class ObstoreStore:
     """ObjectStore on obstore; one instance per root URL."""
 
     def __init__(self, url: str, *, options: Mapping[str, str] | None = None):
+        if is_local(url):
+            raise BadInput(f"{url} is local: open it with LocalStore.")
         self.url = url
-        self._local = is_local(url)
-        self._root = local_path(url) if self._local else ""
-        self._store: Any = None  # a local root is opened when it exists or is written to
         self._create_store: Any = None  # for conditional puts: no retries inside obstore
         self._config, self._client = _split_options(url, options)
-        if not self._local:
-            try:
-                self._store = self._open(RETRY_CONFIG)
-            except Exception as e:  # obstore says ValueError, GenericError, ... for bad options
-                raise BadInput(
-                    f"Cannot open {redact(url)}: {str(e).strip().splitlines()[0]}",
-                    hint="Check the URL and the storage options (names as delta-rs takes them).",
-                ) from e
+        try:
+            self._store = self._open(RETRY_CONFIG)
+        except Exception as e:  # obstore says ValueError, GenericError, ... for bad options
+            raise BadInput(
+                f"Cannot open {redact(url)}: {str(e).strip().splitlines()[0]}",
+                hint="Check the URL and the storage options (names as delta-rs takes them).",
+            ) from e
 
     def _open(self, retry_config: dict[str, Any]) -> Any:
         return from_url(
@@ -166,34 +164,15 @@ class ObstoreStore:
     def __repr__(self) -> str:
         return f"ObstoreStore({redact(self.url)!r})"
 
-    def _handle(self, *, write: bool = False) -> Any:
-        """The obstore store; a missing local root is created on write, NotFound on read."""
-        if self._store is None:
-            if not os.path.isdir(self._root):
-                if not write:
-                    raise ObjectNotFound(f"{self._root} does not exist.", path=self._root)
-                os.makedirs(self._root, exist_ok=True)
-            self._store = LocalStore(self._root)
-        return self._store
-
     def _create_handle(self) -> Any:
         """The store for put-if-absent: one attempt per call, so RetryingStore sees failures."""
-        if self._local:
-            return self._handle(write=True)
         if self._create_store is None:
             self._create_store = self._open(NO_RETRY_CONFIG)
         return self._create_store
 
     def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
-        if self._local and not os.path.isdir(os.path.join(self._root, prefix)):
-            return iter(())
         with _mapped(self.url, prefix, "list"):
-            stream = obstore.list(
-                self._handle(), prefix or None, offset=offset, chunk_size=LIST_CHUNK
-            )
-            if self._local:  # object_store's local listing is unordered
-                items = sorted((m for batch in stream for m in batch), key=lambda m: m["path"])
-                return iter([_info(m) for m in items if offset is None or m["path"] > offset])
+            stream = obstore.list(self._store, prefix or None, offset=offset, chunk_size=LIST_CHUNK)
         return self._iterate(stream, prefix, offset)
 
     def _iterate(self, stream: Any, prefix: str, offset: str | None) -> Iterator[ObjectInfo]:
@@ -206,15 +185,15 @@ class ObstoreStore:
 
     def head(self, path: str) -> ObjectInfo:
         with _mapped(self.url, path, "head"):
-            return _info(obstore.head(self._handle(), path))
+            return _info(obstore.head(self._store, path))
 
     def get(self, path: str) -> bytes:
         with _mapped(self.url, path, "get"):
-            return obstore.get(self._handle(), path).bytes().to_bytes()
+            return obstore.get(self._store, path).bytes().to_bytes()
 
     def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
         with _mapped(self.url, path, "get"):
-            result = obstore.get(self._handle(), path)
+            result = obstore.get(self._store, path)
             chunks = iter(result.stream(min_chunk_size=chunk_size))
         while True:
             with _mapped(self.url, path, "get"):
@@ -231,7 +210,7 @@ class ObstoreStore:
                     self._create_handle(), path, payload, mode="create", use_multipart=False
                 )
             elif isinstance(data, bytes):
-                obstore.put(self._handle(write=True), path, data, mode="overwrite")
+                obstore.put(self._store, path, data, mode="overwrite")
             else:
                 self._put_chunks(path, data)
 
@@ -242,7 +221,7 @@ class ObstoreStore:
         read from another obstore store (a cross-store copy) panics.
         """
         writer = obstore.open_writer(
-            self._handle(write=True),
+            self._store,
             path,
             buffer_size=WRITE_BUFFER,
             max_concurrency=WRITE_CONCURRENCY,
@@ -253,14 +232,12 @@ class ObstoreStore:
 
     def copy(self, src: str, dst: str) -> None:
         with _mapped(self.url, src, "copy"):
-            if self._local:
-                os.makedirs(os.path.dirname(os.path.join(self._root, dst)), exist_ok=True)
-            obstore.copy(self._handle(write=True), src, dst, overwrite=True)
+            obstore.copy(self._store, src, dst, overwrite=True)
 
     def delete(self, path: str) -> None:
         try:
             with _mapped(self.url, path, "delete"):
-                obstore.delete(self._handle(), path)
+                obstore.delete(self._store, path)
         except ObjectNotFound:
             return
 
