@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import requests
 from databricks.sdk import WorkspaceClient
 
 from standby.cli import main
@@ -82,3 +83,13 @@ def test_up_on_a_busy_port_is_exit_2(tmp_path: Path, capsys: object) -> None:
         busy.stop()
     assert code == 2
     assert not (tmp_path / "s").exists()
+
+
+def test_up_injects_faults_given_by_flag(tmp_path: Path) -> None:
+    proc, info = up(tmp_path / "s.json", "--throttle-rate", "1", "--retry-after", "3")
+    try:
+        auth = {"Authorization": f"Bearer {info['token']}"}
+        answer = requests.get(f"{info['url']}/api/2.2/jobs/list", headers=auth, timeout=5)
+        assert answer.status_code == 429 and answer.headers["Retry-After"] == "3"
+    finally:
+        stop(proc)

@@ -81,7 +81,9 @@ class Request:
         if name in self.query:
             return self.query[name][-1]
         value = self.body.get(name)
-        return default if value is None else str(value) if not isinstance(value, str) else value
+        if value is None:
+            return default
+        return value if isinstance(value, str) else str(value)
 
     def need(self, name: str) -> str:
         """A required parameter: missing is INVALID_PARAMETER_VALUE, as the real API says."""

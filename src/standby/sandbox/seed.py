@@ -213,35 +213,17 @@ def _jobs(w: WorkspaceClient, out: Seeded, etl_cluster: compute.ClusterSpec) -> 
 
 
 def _permissions(w: WorkspaceClient, out: Seeded) -> None:
-    def grant(group: str, level: iam.PermissionLevel) -> list[iam.AccessControlRequest]:
-        return [iam.AccessControlRequest(group_name=group, permission_level=level)]
-
-    engineers, analysts = "data-engineers", "analysts"
-    w.permissions.set(
-        "jobs",
-        str(out.jobs["etl_pipeline"]),
-        access_control_list=grant(engineers, iam.PermissionLevel.CAN_MANAGE_RUN),
+    level = iam.PermissionLevel
+    grants = (
+        ("jobs", str(out.jobs["etl_pipeline"]), "data-engineers", level.CAN_MANAGE_RUN),
+        ("jobs", str(out.jobs["nightly_report"]), "analysts", level.CAN_VIEW),
+        ("cluster-policies", out.policies["etl-policy"], "data-engineers", level.CAN_USE),
+        ("clusters", out.clusters["etl-cluster"], "data-engineers", level.CAN_RESTART),
+        ("warehouses", out.warehouses["reporting-warehouse"], "analysts", level.CAN_USE),
     )
-    w.permissions.set(
-        "jobs",
-        str(out.jobs["nightly_report"]),
-        access_control_list=grant(analysts, iam.PermissionLevel.CAN_VIEW),
-    )
-    w.permissions.set(
-        "cluster-policies",
-        out.policies["etl-policy"],
-        access_control_list=grant(engineers, iam.PermissionLevel.CAN_USE),
-    )
-    w.permissions.set(
-        "clusters",
-        out.clusters["etl-cluster"],
-        access_control_list=grant(engineers, iam.PermissionLevel.CAN_RESTART),
-    )
-    w.permissions.set(
-        "warehouses",
-        out.warehouses["reporting-warehouse"],
-        access_control_list=grant(analysts, iam.PermissionLevel.CAN_USE),
-    )
+    for object_type, object_id, group, permission in grants:
+        acl = [iam.AccessControlRequest(group_name=group, permission_level=permission)]
+        w.permissions.set(object_type, object_id, access_control_list=acl)
 
 
 def _unity_catalog(w: WorkspaceClient, out: Seeded, locations: Mapping[str, str]) -> None:

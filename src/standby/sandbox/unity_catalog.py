@@ -258,7 +258,7 @@ def _rename(ctx: Context, kind: Securable, old: str, new: str) -> None:
             )
 
 
-def _key(kind: Securable, req: Request) -> str:
+def _key(req: Request) -> str:
     return req.params["name"].lower()
 
 
@@ -266,7 +266,7 @@ def handlers(kind: Securable) -> dict[str, Callable[[Context, Request], Any]]:
     """get / list / update / delete for one kind."""
 
     def get(ctx: Context, req: Request) -> dict[str, Any]:
-        return _answer(kind, lookup(ctx, kind, _key(kind, req)))
+        return _answer(kind, lookup(ctx, kind, _key(req)))
 
     def list_(ctx: Context, req: Request) -> dict[str, Any]:
         records = list(ctx.store.collection(kind.collection).values())
@@ -289,7 +289,7 @@ def handlers(kind: Securable) -> dict[str, Callable[[Context, Request], Any]]:
         return answer
 
     def update(ctx: Context, req: Request) -> dict[str, Any]:
-        key = _key(kind, req)
+        key = _key(req)
         record = lookup(ctx, kind, key)
         changes = sdk_shape(kind.info, req.body)
         for field in (*IMMUTABLE, "id", "table_id", "volume_id", "credential_id"):
@@ -308,7 +308,7 @@ def handlers(kind: Securable) -> dict[str, Callable[[Context, Request], Any]]:
         return _answer(kind, ctx.store.collection(kind.collection)[key])
 
     def delete(ctx: Context, req: Request) -> None:
-        key = _key(kind, req)
+        key = _key(req)
         lookup(ctx, kind, key)
         users = _users_of(ctx, kind, key)
         if users and not req.bool_arg("force"):
