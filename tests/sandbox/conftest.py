@@ -33,7 +33,7 @@ def _no_databricks_env(monkeypatch: pytest.MonkeyPatch) -> None:
     import os
 
     for name in list(os.environ):
-        if name.startswith(("DATABRICKS_", "ARM_", "AZURE_")):
+        if name.startswith("DATABRICKS_"):
             monkeypatch.delenv(name)
 
 

@@ -96,7 +96,7 @@ def _render(c: Console, sandbox: RunningSandbox, state: Path | None) -> None:
     c.print(f"sandbox [bold]{sandbox.name}[/] serving at {sandbox.url}")
     c.print(f"  token: {sandbox.token}")
     c.print(f"  state: {state if state else 'in memory (lost on exit)'}")
-    c.print(f"  try:   DATABRICKS_HOST={sandbox.url} DATABRICKS_TOKEN=<token> databricks jobs list")
+    c.print(f"  use:   DATABRICKS_HOST={sandbox.url} DATABRICKS_TOKEN=<token>", soft_wrap=True)
     c.print("Press Ctrl-C to stop.")
 
 
