@@ -7,6 +7,7 @@ random prefix; 'p': an absolute path; 'i': inline in the log, no file.
 from __future__ import annotations
 
 import uuid
+import zlib
 from typing import Any
 
 Z85 = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ.-:+=^!/*?&<>()[]{}@%$#"
@@ -75,3 +76,21 @@ def as_absolute(dv: dict[str, Any], table_url: str) -> dict[str, Any]:
     if path is None:
         return dict(dv)
     return dict(dv, storageType="p", pathOrInlineDv=f"{table_url.rstrip('/')}/{path}")
+
+
+def stored_problem(data: bytes, dv: dict[str, Any]) -> str | None:
+    """What is wrong with a DV as stored in its file's bytes, or None when it reads back.
+
+    At `offset`: the bitmap's size (4 bytes, big-endian), the bitmap, then its CRC-32.
+    """
+    start = int(dv.get("offset") or 0)
+    size = int(dv["sizeInBytes"])
+    end = start + 4 + size + 4
+    if len(data) < end:
+        return f"the file has {len(data)} bytes; this vector ends at byte {end}"
+    if int.from_bytes(data[start : start + 4], "big") != size:
+        return f"the size stored at offset {start} is not {size}"
+    bitmap = data[start + 4 : start + 4 + size]
+    if zlib.crc32(bitmap) != int.from_bytes(data[end - 4 : end], "big"):
+        return f"the checksum of the vector at offset {start} does not match"
+    return None
