@@ -1,0 +1,221 @@
+"""`backup run`: one backup of each table of each policy, at a recorded source version.
+
+Deep: a deep clone into a directory of its own. Shallow: a shallow clone (no data copied;
+valid while the source keeps its files). Incremental: a re-clone into one directory per
+table and policy, adding one version per run. Each run first writes its journal record
+naming every backup it will make; each backup is checked after copying and only then gets
+its catalog entry. A run killed anywhere leaves no entry for what it did not finish.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from standby.backup.catalog import BackupEntry, Catalog, new_id
+from standby.backup.journal import PlannedBackup, RunJournal, RunRecord
+from standby.backup.targets import PolicyTargets, TableSource
+from standby.backup.verify import check_backup
+from standby.delta.timestamps import timestamp_of
+from standby.engines import CopyExecutor, Progress
+from standby.errors import ProblemFound, StandbyError, exit_code_for
+from standby.storage import join, redact
+from standby.tables import clone
+from standby.tables.common import open_log
+from standby.tables.history import read_infos, resolve_version
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class TableBackup:
+    """One backup made (or, on a dry run, planned)."""
+
+    id: str
+    policy: str
+    table: str
+    kind: str
+    source: str
+    source_version: int
+    source_commit_time: int | None
+    location: str
+    version: int | None  # the backup table's version; None on a dry run
+    files: int
+    size_bytes: int
+    copied_files: int
+    copied_bytes: int
+    seconds: float
+
+
+@dataclass
+class BackupFailure:
+    policy: str
+    table: str
+    error: str
+    exit_code: int
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    dry_run: bool
+    backups: list[TableBackup] = field(default_factory=list)
+    failures: list[BackupFailure] = field(default_factory=list)
+
+
+def run_backups(
+    targets: list[PolicyTargets],
+    *,
+    dry_run: bool = False,
+    executor: CopyExecutor | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.time,
+) -> RunResult:
+    """Back up every table of `targets`. A table that fails is reported in `failures`; the
+    others are still backed up."""
+    result = RunResult(new_id(_ms(clock)), dry_run)
+    for target in targets:
+        kind, name = target.policy.kind, target.policy.name
+        planned = [
+            Planned(result.run_id, target, s, i, s.backup_path(kind, i, name))
+            for s in target.tables
+            for i in [new_id(_ms(clock))]
+        ]
+        if dry_run:
+            for p in planned:
+                _into(result, p, None, executor, progress, clock)
+            continue
+        catalog = Catalog(target.root)
+        record = RunRecord(
+            id=result.run_id,
+            policy=name,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+            started=_ms(clock),
+            updated=_ms(clock),
+            backups=[
+                PlannedBackup(id=p.backup_id, table=p.source.name, kind=kind, path=p.path)
+                for p in planned
+            ],
+        )
+        with RunJournal(catalog.store, record, clock=clock) as journal:
+            for p in planned:
+                error = _into(result, p, catalog, executor, progress, clock)
+                journal.finish(p.backup_id, error=error)
+    return result
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One backup a run is about to make."""
+
+    run_id: str
+    target: PolicyTargets
+    source: TableSource
+    backup_id: str
+    path: str  # relative to the backup root
+
+
+def _into(
+    result: RunResult,
+    planned: Planned,
+    catalog: Catalog | None,
+    executor: CopyExecutor | None,
+    progress: Progress | None,
+    clock: Callable[[], float],
+) -> str | None:
+    """Make one backup into `result`; returns the error message when it failed."""
+    try:
+        made = backup_table(
+            planned, catalog=catalog, executor=executor, progress=progress, clock=clock
+        )
+    except StandbyError as e:
+        log.warning("backup of %s failed: %s", planned.source.name, e)
+        result.failures.append(
+            BackupFailure(planned.target.policy.name, planned.source.name, str(e), exit_code_for(e))
+        )
+        return str(e)
+    result.backups.append(made)
+    return None
+
+
+def backup_table(
+    planned: Planned,
+    *,
+    catalog: Catalog | None,
+    executor: CopyExecutor | None = None,
+    progress: Progress | None = None,
+    clock: Callable[[], float] = time.time,
+) -> TableBackup:
+    """Clone the table at its latest version; with a catalog, check the copy and record it.
+    Without one (a dry run) nothing is written."""
+    started = clock()
+    policy, source = planned.target.policy, planned.source
+    src_log, listing = open_log(source.uri)
+    version = resolve_version(src_log, listing)
+    commit_time = timestamp_of(read_infos(src_log, [version])[version])
+    location = join(planned.target.root, planned.path)
+    cloned = clone(
+        source.uri,
+        location,
+        shallow=policy.kind == "shallow",
+        version=version,
+        replace=policy.kind == "incremental",
+        dry_run=catalog is None,
+        executor=executor,
+        progress=progress,
+    )
+    made = TableBackup(
+        id=planned.backup_id,
+        policy=policy.name,
+        table=source.name,
+        kind=policy.kind,
+        source=redact(source.uri),
+        source_version=version,
+        source_commit_time=commit_time,
+        location=redact(location),
+        version=cloned.target_version,
+        files=cloned.source_num_of_files,
+        size_bytes=cloned.source_table_size,
+        copied_files=cloned.num_copied_files,
+        copied_bytes=cloned.copied_bytes,
+        seconds=0.0,
+    )
+    if catalog is not None and cloned.target_version is not None:
+        entry = BackupEntry(
+            id=planned.backup_id,
+            run_id=planned.run_id,
+            policy=policy.name,
+            table=source.name,
+            source=made.source,
+            source_version=version,
+            source_commit_time=commit_time,
+            kind=policy.kind,
+            path=planned.path,
+            version=cloned.target_version,
+            files=made.files,
+            size_bytes=made.size_bytes,
+            copied_files=made.copied_files,
+            copied_bytes=made.copied_bytes,
+            started=int(started * 1000),
+            created=_ms(clock),
+        )
+        check = check_backup(entry, location)
+        if not check.ok:
+            first = check.problems[0]
+            raise ProblemFound(
+                f"The backup of {source.name} is incomplete right after copying "
+                f"({first.path}: {first.detail}); it was not recorded.",
+                hint="Rerun `standby backup run`; `standby backup prune` removes what is left.",
+            )
+        catalog.add(entry)
+    made.seconds = round(clock() - started, 3)
+    return made
+
+
+def _ms(clock: Callable[[], float]) -> int:
+    return int(clock() * 1000)
