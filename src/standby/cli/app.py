@@ -21,6 +21,7 @@ def _register() -> None:
 
     app.add_typer(table.app, name="table")
     app.add_typer(config.app, name="config")
+    from standby.cli import backup; app.add_typer(backup.app, name="backup")  # noqa: E702, I001  # fmt: skip
     app.command("replicate")(replicate.replicate)
     app.command("status")(replicate.status)
     app.command("verify")(replicate.verify_cmd)
