@@ -1,5 +1,6 @@
 """`make bench`: every benchmark, one table each."""
 
-from bench import table_ops
+from bench import sandbox_list_jobs, table_ops
 
 table_ops.main()
+sandbox_list_jobs.main()

@@ -17,12 +17,14 @@ from typing import Any, Protocol
 import deltalake
 import pyarrow as pa
 
+from standby import sandbox
 from standby.config import load_config
 from standby.integrity import verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import follow
 from standby.replication.plan import configured_pairs
 from standby.replication.status import table_status
+from standby.sandbox import RunningSandbox
 from standby.tables import clone, history, restore
 
 TABLES = (
@@ -146,7 +148,7 @@ def build(lake: DemoLakehouse, *, pause: Callable[[], None] = lambda: time.sleep
 
 
 def run(root: Path, narrator: Narrator) -> None:
-    """Build the demo lakehouse and walk through history, restore and clone."""
+    """Build the demo lakehouse and workspaces, and walk through what standby does."""
     lake = DemoLakehouse(root)
     started = time.monotonic()
     narrator.section("1. A two-region lakehouse on local disk")
@@ -156,7 +158,49 @@ def run(root: Path, narrator: Narrator) -> None:
     for name in TABLES:
         dt = deltalake.DeltaTable(str(lake.table(name)))
         narrator.note(f"  {name}: version {dt.version()}, {dt.to_pyarrow_table().num_rows} rows")
+    primary, dr = start_workspaces(lake, narrator)
+    try:
+        _walk_through(lake, narrator)
+    finally:
+        primary.stop()
+        dr.stop()
+    narrator.section(f"Done in {time.monotonic() - started:.1f} s. Everything is under {root}/")
 
+
+def start_workspaces(
+    lake: DemoLakehouse, narrator: Narrator
+) -> tuple[RunningSandbox, RunningSandbox]:
+    """A primary and a DR workspace sandbox; the primary holds the guide's objects, with
+    the sample tables registered in Unity Catalog at their storage locations."""
+    locations = {name: str(lake.table(name)) for name in TABLES}
+    primary = sandbox.start(
+        name="primary",
+        seed="demo",
+        table_locations=locations,
+        state_path=lake.root / "us-east-1" / "workspace.json",
+        step_seconds=0.1,
+    )
+    dr = sandbox.start(
+        name="dr", state_path=lake.root / "us-west-2" / "workspace.json", step_seconds=0.1
+    )
+    w = primary.client()
+    counts = {
+        "jobs": len(list(w.jobs.list())),
+        "clusters": len(list(w.clusters.list())),
+        "cluster policies": len(list(w.cluster_policies.list())),
+        "SQL warehouses": len(list(w.warehouses.list())),
+        "secret scopes": len(list(w.secrets.list_scopes())),
+        "catalogs": len([c for c in w.catalogs.list() if c.name != "system"]),
+    }
+    narrator.note(
+        f"primary workspace (sandbox): {primary.url}  "
+        + ", ".join(f"{n} {k}" for k, n in counts.items())
+    )
+    narrator.note(f"DR workspace (sandbox):      {dr.url}  empty")
+    return primary, dr
+
+
+def _walk_through(lake: DemoLakehouse, narrator: Narrator) -> None:
     txn = str(lake.table(TABLES[0]))
     narrator.section("2. DESCRIBE HISTORY production.sales.transactions")
     narrator.command(f"standby table history {txn}")
@@ -198,7 +242,6 @@ def run(root: Path, narrator: Narrator) -> None:
     )
     narrator.note(f"DR copy reads the same rows as the primary: {same}")
     replication_section(lake, narrator)
-    narrator.section(f"Done in {time.monotonic() - started:.1f} s. Everything is under {root}/")
 
 
 def replication_section(lake: DemoLakehouse, narrator: Narrator) -> None:

@@ -37,19 +37,18 @@ def history_cmd(
 
 
 def render_history(c: Console, entries: list[HistoryEntry]) -> None:
+    # Metrics stay in --json: four columns are what fits a terminal.
     t = Table(title="history", title_justify="left")
     t.add_column("version", justify="right")
-    t.add_column("timestamp (UTC)", no_wrap=True)
-    t.add_column("operation", no_wrap=True)
-    t.add_column("parameters", overflow="ellipsis", no_wrap=True, max_width=48)
-    t.add_column("metrics", overflow="ellipsis", no_wrap=True, max_width=48)
+    t.add_column("timestamp (UTC)")
+    t.add_column("operation")
+    t.add_column("parameters")
     for e in entries:
         t.add_row(
             str(e.version),
             fmt_ms(e.timestamp),
             e.operation or "-",
-            _compact(e.operation_parameters),
-            _compact(e.operation_metrics),
+            _compact(e.operation_parameters, max(20, c.width - 60)),
         )
     c.print(t)
 
