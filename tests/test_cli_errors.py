@@ -59,6 +59,11 @@ CASES = {
     "unknown scheme": (["table", "history", "ftp://host/t"], 2, "Unknown URI scheme"),
     "non-empty clone target": (["table", "clone", "{table}", "{tmp}/plain"], 5, "not empty"),
     "no restore target": (["table", "restore", "{table}"], 2, "--version"),
+    "unsupported writer feature": (
+        ["table", "restore", "{table}", "--version", "1"],
+        2,
+        "catalogManaged",
+    ),
 }
 
 
@@ -71,6 +76,12 @@ def test_bad_input(
     (tmp_path / "plain" / "data.csv").write_text("a,b\n")
     if case == "vacuumed files":
         vacuum_version_1(path)
+    if case == "unsupported writer feature":
+        (path / "_delta_log" / f"{5:020d}.json").write_text(
+            '{"commitInfo":{"timestamp":1,"operation":"UPGRADE"}}\n'
+            '{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":[],'
+            '"writerFeatures":["catalogManaged"]}}\n'
+        )
     args_t, want_code, want_text = CASES[case]
     args = [a.format(tmp=tmp_path, table=path) for a in args_t]
     before = tree(tmp_path)
