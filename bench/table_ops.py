@@ -22,30 +22,31 @@ import pyarrow.parquet as pq
 from standby.tables import clone, history
 
 
+PROTOCOL = {"minReaderVersion": 1, "minWriterVersion": 2}
+METADATA = {
+    "id": "bench",
+    "format": {"provider": "parquet", "options": {}},
+    "schemaString": json.dumps(
+        {
+            "type": "struct",
+            "fields": [{"name": "id", "type": "long", "nullable": True, "metadata": {}}],
+        }
+    ),
+    "partitionColumns": [],
+    "configuration": {},
+    "createdTime": 0,
+}
+
+
 def make_table(root: Path, *, total_bytes: int, files: int) -> None:
     """A Delta table of `files` data files adding up to `total_bytes` (random bytes:
     the copy path does not read them, and incompressible data is the honest case)."""
     size = total_bytes // files
     log = root / "_delta_log"
     log.mkdir(parents=True)
-    schema = json.dumps(
-        {
-            "type": "struct",
-            "fields": [{"name": "id", "type": "long", "nullable": True, "metadata": {}}],
-        }
-    )
-    actions = [
-        {"protocol": {"minReaderVersion": 1, "minWriterVersion": 2}},
-        {
-            "metaData": {
-                "id": "bench",
-                "format": {"provider": "parquet", "options": {}},
-                "schemaString": schema,
-                "partitionColumns": [],
-                "configuration": {},
-                "createdTime": 0,
-            }
-        },
+    actions: list[dict[str, object]] = [
+        {"protocol": PROTOCOL},
+        {"metaData": METADATA},
         {"commitInfo": {"timestamp": int(time.time() * 1000), "operation": "WRITE"}},
     ]
     block = os.urandom(size)
@@ -70,21 +71,7 @@ def make_long_log(root: Path, *, commits: int, every: int = 10) -> None:
     """A table with `commits` small appends and a classic checkpoint every `every`."""
     log = root / "_delta_log"
     log.mkdir(parents=True)
-    schema = json.dumps(
-        {
-            "type": "struct",
-            "fields": [{"name": "id", "type": "long", "nullable": True, "metadata": {}}],
-        }
-    )
-    protocol = {"minReaderVersion": 1, "minWriterVersion": 2}
-    meta = {
-        "id": "bench",
-        "format": {"provider": "parquet", "options": {}},
-        "schemaString": schema,
-        "partitionColumns": [],
-        "configuration": {},
-        "createdTime": 0,
-    }
+    protocol, meta = PROTOCOL, METADATA
     adds: list[dict[str, object]] = []
     t0 = 1_700_000_000_000
     for v in range(commits):
