@@ -21,7 +21,6 @@ import pyarrow.parquet as pq
 
 from standby.tables import clone, history
 
-
 PROTOCOL = {"minReaderVersion": 1, "minWriterVersion": 2}
 METADATA = {
     "id": "bench",
