@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
 
@@ -35,11 +36,12 @@ HistoryOpt = Annotated[
 
 def _pairs(
     source: str | None, target: str | None, *, dry_run: bool = False
-) -> tuple[list[Pair], int]:
+) -> tuple[list[Pair], int, Callable[[], None] | None]:
+    """The pairs to replicate, the epoch, and the fence to check while following."""
     if (source is None) != (target is None):
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
-        return [Pair(source, target)], 0
+        return [Pair(source, target)], 0, None
     from standby.cli.config import current_config
     from standby.replication.plan import configured_pairs
 
@@ -48,7 +50,7 @@ def _pairs(
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
     if not planned.pairs:
         raise BadInput("standby.yml protects no table with a storage location.")
-    return planned.pairs, planned.epoch
+    return planned.pairs, planned.epoch, planned.fence
 
 
 def replicate(
@@ -73,7 +75,7 @@ def replicate(
     """Replicate tables to the DR site in log order (one pass, or --follow)."""
     if history not in ("checkpoint", "all"):
         raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
-    pairs, epoch = _pairs(source, target, dry_run=dry_run)
+    pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
     if follow_:
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -85,6 +87,7 @@ def replicate(
                 metrics_port=metrics_port,  # type: ignore[arg-type]
                 stop=stop,
                 parallel=parallel,
+                fence=fence,
                 on_pass=lambda p, r: r.commits_published and _print_pass(r),
             )
         except KeyboardInterrupt:
@@ -164,7 +167,7 @@ def status(
     if source is not None and target is not None:
         pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
     else:
-        pairs, _ = _pairs(source, target, dry_run=True)
+        pairs, _, _ = _pairs(source, target, dry_run=True)
     rows = [table_status(p.source, p.target, rpo_seconds=p.rpo_seconds) for p in pairs]
     emit({"tables": rows}, lambda c: render_status(c, rows))
     bad = [r for r in rows if not r.ok]

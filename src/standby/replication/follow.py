@@ -82,10 +82,12 @@ def follow(
     stop: threading.Event | None = None,
     parallel: int = 4,
     on_pass: Callable[[Pair, TableReplication], None] | None = None,
+    fence: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.time,
 ) -> Metrics:
-    """Replicate until `stop` is set. A table that is refused (diverged, fenced, bad input)
-    stops being followed; transient failures are counted and retried next poll."""
+    """Replicate until `stop` is set. A table that is refused (diverged, bad input) stops
+    being followed; transient failures are counted and retried next poll. `fence` runs
+    before every round and stops everything when it raises (the sites changed roles)."""
     stop = stop or threading.Event()
     metrics = Metrics()
     if metrics_port is not None:
@@ -115,6 +117,8 @@ def follow(
     with ThreadPoolExecutor(max(1, min(parallel, len(pairs)))) as pool:
         while active and not stop.is_set():
             started = time.monotonic()
+            if fence is not None:
+                fence()
             dropped = {p for p in pool.map(one, active) if p is not None}
             active = [p for p in active if p not in dropped]
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
