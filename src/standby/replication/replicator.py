@@ -217,14 +217,17 @@ class Replicator:
         known = inventory(self.dst)
         files = missing_on_target(base_snapshot.referenced_files(), self.dst, known=known)
         self._copy(files, state, result)
+        # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
+        # no table a reader can open (its earlier commits are not there), while the
+        # checkpoint alone is the whole table at `base`, every file of it present.
+        if not self.dry_run:
+            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+        self.published_checkpoints.add(base)
         if base in listing.commits:
             raw = self.src_log.read_raw(base)
             assert raw is not None
             self._publish(base, raw, listing, state, result)
         else:
-            if not self.dry_run:
-                publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
-            self.published_checkpoints.add(base)
             state.last_version = base
         self._save(state)
         return state
