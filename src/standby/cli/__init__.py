@@ -67,7 +67,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     code = 0
     try:
-        app(args=args, prog_name="standby", standalone_mode=False)
+        # Without standalone mode, click returns a command's typer.Exit code instead of raising.
+        returned = app(args=args, prog_name="standby", standalone_mode=False)
+        code = returned if isinstance(returned, int) else 0
     except typer.Exit as e:
         code = e.exit_code
     except typer.Abort:
