@@ -15,6 +15,7 @@ from standby.tables import clone, restore
 from tests.servers import Root
 from tests.tables.builders import history_table
 from tests.tables.reading import read, same_rows
+from tests.uploads import upload
 
 
 def test_restore_by_version_reads_like_that_version(tmp_path: Path) -> None:
@@ -95,14 +96,6 @@ def test_unsupported_writer_feature_is_refused(tmp_path: Path, feature: str) -> 
     with pytest.raises(UnsupportedFeature, match=feature):
         restore(uri, version=1)
     assert not (log_dir / f"{6:020d}.json").exists()
-
-
-def upload(local: Path, root: Root, name: str) -> str:
-    """Copy a table's objects byte for byte (deltalake's writer trips on Azurite's listing)."""
-    store = root.store(name)
-    for path in sorted(p for p in local.rglob("*") if p.is_file()):
-        store.put(str(path.relative_to(local)), path.read_bytes())
-    return root.join(name)
 
 
 def test_restore_and_clone_on_every_backend(remote_root: Root, tmp_path: Path) -> None:
