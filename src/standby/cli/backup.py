@@ -97,7 +97,12 @@ def render_run(c: Console, r: RunResult) -> None:
 def _table(title: str, columns: list[str], rows: list[list[str]]) -> Table:
     """A compact table where only the 'table' column gives way on a narrow terminal."""
     t = Table(
-        title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False, padding=(0, 1, 0, 0)
+        title=title,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
     for i, col in enumerate(columns):
         name = col.lstrip(">")
@@ -194,19 +199,22 @@ def prune_cmd(
 def render_prune(c: Console, results: list[PruneResult]) -> None:
     for r in results:
         verb = "would delete" if r.dry_run else "deleted"
+        parts = [f"kept {len(r.kept)} backup(s)", f"{verb} {len(r.deleted)}"]
+        if r.leftovers:
+            parts.append(f"{len(r.leftovers)} leftover(s) of killed runs")
+        if r.swept:
+            parts.append(f"{sum(len(s.files) for s in r.swept)} unused incremental file(s)")
         c.print(
-            f"Policy [bold]{r.policy}[/] ({r.root}): kept {len(r.kept)} backup(s), {verb} "
-            f"{len(r.deleted)}, {len(r.leftovers)} leftover(s) of killed runs, "
-            f"{sum(len(s.files) for s in r.swept)} unused incremental file(s): "
+            f"Policy [bold]{r.policy}[/] ({r.root}): {', '.join(parts)}; "
             f"{fmt_bytes(r.deleted_bytes)}.",
             soft_wrap=True,
         )
         for d in r.deleted:
-            c.print(f"  {verb} {d.id} {d.table} ({d.kind}, made {fmt_ms(d.created)})")
+            c.print(f"  {verb}  {d.id}  {d.table}", soft_wrap=True)
         for x in r.leftovers:
-            c.print(f"  {verb} leftover {x.backup_id} of run {x.run_id}: {x.files} file(s)")
+            c.print(f"  {verb}  {x.backup_id}  leftover of run {x.run_id}, {x.files} file(s)")
         for k in r.kept:
-            c.print(f"  kept {k.id} {k.table}: {', '.join(k.reasons)}")
+            c.print(f"  kept  {k.id}  {k.table}: {', '.join(k.reasons)}", soft_wrap=True)
         if r.live_runs:
             c.print(f"  left alone: run(s) {', '.join(r.live_runs)} may still be writing")
         if r.dry_run:
