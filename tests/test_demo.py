@@ -24,6 +24,8 @@ def test_demo_walks_through_history_restore_and_clone(
         "TIMESTAMP AS OF",
         "DEEP CLONE",
         "reads the same rows as the primary: True",
+        "backup prune",
+        "the restored table reads the same rows as production.sales.transactions: True",
     ):
         assert needle in out, needle
     for name in ("sales/transactions", "sales/customers", "inventory/products"):

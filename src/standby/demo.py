@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from standby import sandbox
 from standby.config import load_config
+from standby.demo_backups import backup_section
 from standby.integrity import verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import follow
@@ -161,6 +162,7 @@ def run(root: Path, narrator: Narrator) -> None:
     primary, dr = start_workspaces(lake, narrator)
     try:
         _walk_through(lake, narrator)
+        backup_section(lake, narrator)
     finally:
         primary.stop()
         dr.stop()

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.rule import Rule
 
 from standby import demo as demo_lib
+from standby.cli import backup as backup_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.output import console
@@ -33,6 +34,7 @@ class RichNarrator:
             "replicate": lambda c, r: replicate_cli.render_replicate(c, r, []),
             "status": replicate_cli.render_status,
             "verify": replicate_cli.render_verify,
+            **backup_cli.RENDERERS,
         }[kind]
         render(self.c, result)
 
