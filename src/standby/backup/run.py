@@ -67,6 +67,17 @@ class RunResult:
     failures: list[BackupFailure] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One backup a run is about to make."""
+
+    run_id: str
+    target: PolicyTargets
+    source: TableSource
+    backup_id: str
+    path: str  # relative to the backup root
+
+
 def run_backups(
     targets: list[PolicyTargets],
     *,
@@ -107,17 +118,6 @@ def run_backups(
                 error = _into(result, p, catalog, executor, progress, clock)
                 journal.finish(p.backup_id, error=error)
     return result
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One backup a run is about to make."""
-
-    run_id: str
-    target: PolicyTargets
-    source: TableSource
-    backup_id: str
-    path: str  # relative to the backup root
 
 
 def _into(
