@@ -373,4 +373,5 @@ def replicate_table(
         executor=executor,
         progress=progress,
         epoch=epoch,
+        dry_run=dry_run,
     ).run()
