@@ -96,18 +96,28 @@ class LocalStore:
         with _mapped(base, "list"):
             if not os.path.isdir(base):
                 return iter(())
-            self._walk(base, found)
+            rel = prefix.strip("/")
+            self._walk(base, f"{rel}/" if rel else "", offset, found)
         found.sort(key=lambda o: o.path)
-        return iter(o for o in found if offset is None or o.path > offset)
+        return iter(found)
 
-    def _walk(self, directory: str, out: list[ObjectInfo]) -> None:
+    def _walk(self, directory: str, rel: str, offset: str | None, out: list[ObjectInfo]) -> None:
+        """Objects under `directory` (named `rel` + name) that sort after `offset`. A name at
+        or before the offset costs no stat, so listing a log from a version costs what
+        follows it plus one directory read."""
         with os.scandir(directory) as entries:
             for entry in entries:
+                path = rel + entry.name
                 if entry.is_dir(follow_symlinks=False):
-                    self._walk(entry.path, out)
-                elif entry.is_file() and not entry.name.endswith(".tmp"):
-                    rel = os.path.relpath(entry.path, self.root).replace(os.sep, "/")
-                    out.append(_info(rel, entry.stat()))
+                    below = path + "/"
+                    if offset is None or offset < below or offset.startswith(below):
+                        self._walk(entry.path, below, offset, out)
+                elif (
+                    entry.is_file()
+                    and not entry.name.endswith(".tmp")
+                    and (offset is None or path > offset)
+                ):
+                    out.append(_info(path, entry.stat()))
 
     def head(self, path: str) -> ObjectInfo:
         with _mapped(self._abs(path), "head"):
