@@ -251,6 +251,9 @@ class Replicator:
                 "retention removed it before it was replicated.",
                 hint="Replicate into a new, empty location to re-seed from the latest checkpoint.",
             )
+        # A replica with no version yet is checked with one listing, not a head per file:
+        # a first copy of a thousand files costs one request where it cost a thousand.
+        known = inventory(self.dst) if state.last_version < 0 else None
         with ThreadPoolExecutor(READERS) as readers:
             for i in range(0, len(versions), BATCH_COMMITS):
                 batch = versions[i : i + BATCH_COMMITS]
@@ -260,8 +263,7 @@ class Replicator:
                     for v, r in zip(batch, raws, strict=True)
                 ]
                 files = [f for c in commits for f in self._files_of(c)]
-                need = list(readers.map(self._needs_copy, files))
-                self._copy([f for f, n in zip(files, need, strict=True) if n], state, result)
+                self._copy(self._to_copy(files, known, readers), state, result)
                 for c in commits:
                     self._publish(c.version, c.raw, listing, state, result)
                 self._save(state)
@@ -280,6 +282,23 @@ class Replicator:
 
     def _needs_copy(self, f: FileAction) -> bool:
         return bool(missing_on_target([f], self.dst))
+
+    def _to_copy(
+        self, files: list[FileAction], known: dict[str, int] | None, readers: ThreadPoolExecutor
+    ) -> list[FileAction]:
+        """The files the replica lacks or holds short: by a head each, or from `known` (a
+        listing, kept up to date here) with a head only for what it says is short."""
+        if known is None:
+            need = list(readers.map(self._needs_copy, files))
+            return [f for f, n in zip(files, need, strict=True) if n]
+        todo = missing_on_target(files, self.dst, known=known)
+        absent = [f for f in todo if object_path(f.path) not in known]
+        listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
+        short = [f for f, n in zip(listed, readers.map(self._needs_copy, listed), strict=True) if n]
+        for f in absent + short:
+            key = object_path(f.path)
+            known[key] = max(f.size or 0, known.get(key, 0))
+        return absent + short
 
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
