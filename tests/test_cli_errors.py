@@ -119,3 +119,18 @@ def test_json_history_matches_the_contract(
     assert [e["version"] for e in doc] == [4, 3, 2, 1, 0]
     assert [e["timestamp"] for e in doc] == stamps[::-1]
     assert doc[0]["operation"] == "DELETE"
+
+
+def test_json_result_and_error_make_one_document(
+    table: tuple[Path, list[int]], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command that prints its findings and then fails still prints one document."""
+    path, _ = table
+    replica = tmp_path / "r"
+    assert main(["replicate", str(path), str(replica)]) == 0
+    capsys.readouterr()
+    next(replica.glob("*.parquet")).unlink()
+    code, out, err = run(["--json", "verify", str(replica)], capsys)
+    assert code == 1 and "problem" in err
+    doc = json.loads(out)  # exactly one document: json.loads refuses trailing data
+    assert doc["ok"] is False and doc["problems"][0]["kind"] == "missing"

@@ -99,6 +99,6 @@ def report(error: BaseException, options: Globals, code: int) -> None:
     if options.verbose:
         error_console().print_exception(show_locals=False)
     error_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
-    if options.json:
+    if options.json and not options.emitted:
         doc = {"error": {"type": type(error).__name__, "message": message, "exit_code": code}}
         sys.stdout.write(json.dumps(doc) + "\n")

@@ -20,6 +20,7 @@ class Globals:
     json: bool = False
     verbose: int = 0
     config: str | None = None
+    emitted: bool = False  # a result document is out: an error after it adds no second one
 
 
 GLOBAL_FLAGS: ContextVar[Globals | None] = ContextVar("standby_globals", default=None)
@@ -57,6 +58,7 @@ def emit(result: Any, render: Callable[[Console], None]) -> None:
     """Print `result` as JSON (with --json) or call `render` with a console."""
     if flags().json:
         sys.stdout.write(json.dumps(to_jsonable(result), indent=2, sort_keys=False) + "\n")
+        flags().emitted = True
     else:
         render(console())
 
