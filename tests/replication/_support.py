@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import deltalake
@@ -20,6 +21,7 @@ import pyarrow as pa
 
 from standby.integrity import verify
 from standby.storage import local_path, normalize
+from tests.tables.builders import batch
 from tests.tables.reading import read, same_rows
 
 PARTITIONS = 4
@@ -195,3 +197,20 @@ class Report:
             f.write(line + "\n")
         with self.capsys.disabled():
             print(line, flush=True)
+
+
+def protected_config(tmp: Path) -> tuple[Path, Path, Path]:
+    """standby.yml of two local sites protecting one table (tier1): (config, source,
+    replica)."""
+    primary, dr = tmp / "p" / "lake", tmp / "d" / "lake"
+    dr.mkdir(parents=True)
+    table = primary / "sales" / "t"
+    deltalake.write_deltalake(str(table), batch(0, 5))
+    cfg = tmp / "standby.yml"
+    cfg.write_text(
+        "version: 1\nsites:\n"
+        f"  primary: {{role: primary, storage: {{lake: '{primary}'}}}}\n"
+        f"  dr: {{role: dr, storage: {{lake: '{dr}'}}}}\n"
+        f"protected:\n  tables:\n    - {{table: sales.x.t, location: '{table}', tier: tier1}}\n"
+    )
+    return cfg, table, dr / "sales" / "t"

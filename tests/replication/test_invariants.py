@@ -30,7 +30,7 @@ from standby.replication.files import commit_files
 from standby.replication.status import table_status
 from standby.storage import ObjectStore, PutMode, open_store
 from tests.faults import CountingStore, StoreWrapper
-from tests.replication._support import assert_valid_replica, grow
+from tests.replication._support import assert_valid_replica, grow, protected_config
 from tests.servers import Root
 from tests.tables.builders import batch
 from tests.tables.reading import CORPUS, read, same_rows
@@ -369,25 +369,10 @@ def test_catalog_managed_tables_are_refused(
 # --- invariant 8: a replica is written only while the control objects allow it ------------
 
 
-def _config(tmp: Path) -> tuple[Path, Path, Path]:
-    primary, dr = tmp / "p" / "lake", tmp / "d" / "lake"
-    dr.mkdir(parents=True)
-    table = primary / "sales" / "t"
-    deltalake.write_deltalake(str(table), batch(0, 5))
-    cfg = tmp / "standby.yml"
-    cfg.write_text(
-        "version: 1\nsites:\n"
-        f"  primary: {{role: primary, storage: {{lake: '{primary}'}}}}\n"
-        f"  dr: {{role: dr, storage: {{lake: '{dr}'}}}}\n"
-        f"protected:\n  tables:\n    - {{table: sales.x.t, location: '{table}', tier: tier1}}\n"
-    )
-    return cfg, table, dr / "sales" / "t"
-
-
 def test_config_mode_refuses_a_failed_over_site(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    cfg, source, replica = _config(tmp_path)
+    cfg, source, replica = protected_config(tmp_path)
     assert main(["--config", str(cfg), "replicate"]) == 0
     assert same_rows(read(str(replica)), read(str(source)))
     deltalake.write_deltalake(str(source), batch(5, 5), mode="append")

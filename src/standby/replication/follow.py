@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
-from standby.errors import BadInput, Refused, StandbyError
+from standby.errors import BadInput, Partial, Refused, StandbyError
 from standby.replication.replicator import History, Replicator, TableReplication
 from standby.storage import open_store
 
@@ -59,13 +59,11 @@ class Metrics:
     def record(
         self, table: str, result: TableReplication, now: float, newest_ts: int | None
     ) -> None:
-        self.replica_version.labels(table).set(
-            result.to_version if result.to_version is not None else -1
-        )
-        self.source_version.labels(table).set(
-            result.to_version if result.to_version is not None else -1
-        )
-        self.lag_versions.labels(table).set(0)
+        replica = result.to_version if result.to_version is not None else -1
+        source = result.source_version if result.source_version is not None else replica
+        self.replica_version.labels(table).set(replica)
+        self.source_version.labels(table).set(source)
+        self.lag_versions.labels(table).set(max(0, source - replica))
         if result.commits_published and newest_ts is not None:
             self.lag_seconds.labels(table).set(max(0.0, now - newest_ts / 1000))
         self.bytes.labels(table).inc(result.bytes_copied)
@@ -96,6 +94,7 @@ def follow(
         p: Replicator(open_store(p.source), open_store(p.target), history=history) for p in pairs
     }
     active = list(pairs)
+    refused: list[StandbyError] = []
 
     def one(pair: Pair) -> Pair | None:
         try:
@@ -103,6 +102,7 @@ def follow(
         except (Refused, BadInput) as e:
             log.error("stopped following %s: %s", pair.source, e)
             metrics.errors.labels(pair.target).inc()
+            refused.append(e)
             return pair
         except StandbyError as e:
             log.warning("pass over %s failed, retrying: %s", pair.source, e)
@@ -122,4 +122,13 @@ def follow(
             dropped = {p for p in pool.map(one, active) if p is not None}
             active = [p for p in active if p not in dropped]
             stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    if refused and not active:  # nothing left to follow: the refusal is the outcome
+        if len(refused) == 1:
+            raise refused[0]
+        raise Refused(
+            f"Every table stopped being followed; the first: {refused[0].message}",
+            hint="See the errors above, one per table.",
+        )
+    if refused:
+        raise Partial(f"{len(refused)} of {len(pairs)} table(s) stopped being followed.")
     return metrics
