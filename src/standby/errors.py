@@ -72,6 +72,22 @@ class Unreachable(StandbyError):
     """A store or workspace could not be reached, even after retries (exit 4)."""
 
 
+class Throttled(Unreachable):
+    """A store or workspace answered 429 (slow down) or 503 (come back later), after
+    `retry_after` seconds if it said so; it did not act on the request."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        hint: str | None = None,
+        path: str | None = None,
+    ):
+        super().__init__(message, hint=hint, path=path)
+        self.retry_after = retry_after
+
+
 class Refused(StandbyError):
     """Refused for safety: the operation would overwrite or lose data (exit 5)."""
 
