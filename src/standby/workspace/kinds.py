@@ -1,0 +1,143 @@
+"""Resource kinds: what standby knows about each kind of workspace object, declared once.
+
+A `Kind` says how to list, read, create, update and delete its objects through
+databricks-sdk; which key names an object across workspaces; which fields the server sets
+(dropped on export); which fields hold ids of other objects (rewritten to names on export,
+to the target's ids on sync); and which hold storage locations (mapped between sites).
+`KINDS` is in dependency order: an object is created after everything it references.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from standby.config import WORKSPACE_KINDS
+from standby.errors import BadInput
+
+if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
+Doc = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Remote:
+    """One object as a workspace holds it: its id there, its name (the key that matches it
+    across workspaces), the API's answer, and whether that answer still lacks a `read`."""
+
+    kind: str
+    id: str
+    name: str
+    body: Doc
+    complete: bool = True
+
+
+def _always(root: Doc, holder: Doc) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Ref:
+    """A field holding the id of another object. `path` is dotted, `[]` meaning each element
+    of a list; the target kind is `kind`, or the value of the document's field `kind_field`."""
+
+    path: str
+    kind: str = ""
+    kind_field: str = ""
+    cast: Callable[[str], Any] = str
+    applies: Callable[[Doc, Doc], bool] = _always
+
+    def target(self, doc: Doc) -> str:
+        return self.kind or str(doc.get(self.kind_field, ""))
+
+
+def _nothing(w: WorkspaceClient, item: Remote) -> Remote:
+    return item
+
+
+def _same(body: Doc) -> Doc:
+    return dict(body)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of workspace object. Bodies given to create/update are documents (export
+    form) whose references already hold the target workspace's ids."""
+
+    name: str
+    list: Callable[[WorkspaceClient], Iterable[Remote]]
+    create: Callable[[WorkspaceClient, str, Doc], str]
+    update: Callable[[WorkspaceClient, Remote, Doc], None]
+    delete: Callable[[WorkspaceClient, Remote], None]
+    read: Callable[[WorkspaceClient, Remote], Remote] = _nothing
+    to_doc: Callable[[Doc], Doc] = _same  # the API's answer -> the desired-state document
+    server_fields: tuple[str, ...] = ()
+    refs: tuple[Ref, ...] = ()
+    locations: tuple[str, ...] = ()
+    names_are_ids: bool = False  # a reference to it holds its name (a path, a UC name)
+    parents: tuple[str, ...] = ()  # kinds it is attached to (grants, ACLs)
+    exists: Callable[[Doc], bool] = lambda doc: True  # an empty ACL is no object
+    filled_apart: tuple[str, ...] = ()  # fields update does not set (secret keys)
+
+    def referenced_kinds(self) -> set[str]:
+        """Kinds whose objects this kind's references may point at."""
+        out = {r.kind for r in self.refs if r.kind}
+        return out | (set(self.parents) if any(r.kind_field for r in self.refs) else set())
+
+
+def _registry() -> dict[str, Kind]:
+    from standby.workspace import (
+        kinds_access,
+        kinds_catalog,
+        kinds_compute,
+        kinds_jobs,
+        kinds_workspace,
+    )
+
+    found: dict[str, Kind] = {}
+    for module in (kinds_compute, kinds_workspace, kinds_jobs, kinds_catalog, kinds_access):
+        found.update({k.name: k for k in module.KINDS})
+    missing = set(WORKSPACE_KINDS) - set(found)
+    assert not missing, f"no declaration for workspace kinds {sorted(missing)}"
+    return {name: found[name] for name in WORKSPACE_KINDS}
+
+
+_KINDS: dict[str, Kind] = {}
+
+
+def kinds() -> dict[str, Kind]:
+    """Every kind by name, in dependency order (standby.config.WORKSPACE_KINDS)."""
+    if not _KINDS:
+        _KINDS.update(_registry())
+    return _KINDS
+
+
+def kind(name: str) -> Kind:
+    return kinds()[name]
+
+
+def select(names: Iterable[str] | None) -> list[str]:
+    """The kinds asked for (all when None), checked and in dependency order."""
+    if names is None:
+        return list(WORKSPACE_KINDS)
+    wanted = {n.strip() for n in names if n.strip()}
+    unknown = sorted(wanted - set(WORKSPACE_KINDS))
+    if unknown:
+        raise BadInput(
+            f"Unknown workspace kind(s): {', '.join(unknown)}.",
+            hint=f"Kinds: {', '.join(WORKSPACE_KINDS)}.",
+        )
+    return [k for k in WORKSPACE_KINDS if k in wanted]
+
+
+def needed(names: Iterable[str]) -> list[str]:
+    """`names` plus every kind their references point at (to index ids by name), in order."""
+    out = set(names)
+    todo = list(out)
+    while todo:
+        for other in kind(todo.pop()).referenced_kinds() - out:
+            out.add(other)
+            todo.append(other)
+    return [k for k in WORKSPACE_KINDS if k in out]
