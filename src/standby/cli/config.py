@@ -1,7 +1,7 @@
-"""`standby config check`: validate standby.yml and summarise it.
-
-Later: `config export / diff / sync` (workspace configuration) join this group. Other
-command groups load the configuration with `current_config()`.
+"""`standby config check`: validate standby.yml and summarise it. The workspace commands
+`config export / diff / sync` live in `standby.cli.config_workspace` and join this group
+at the end of this module. Other command groups load the configuration with
+`current_config()`.
 """
 
 from __future__ import annotations
@@ -173,3 +173,14 @@ def _render(c: Console, s: dict[str, Any]) -> None:
             f"[yellow]note[/]: ${escape(name)} is not set here; commands that reach that "
             "site will need it."
         )
+
+
+def _register_workspace_commands() -> None:
+    from standby.cli import config_workspace as ws
+
+    app.command("export")(ws.export_cmd)
+    app.command("diff")(ws.diff_cmd)
+    app.command("sync")(ws.sync_cmd)
+
+
+_register_workspace_commands()
