@@ -89,8 +89,14 @@ def copy_files(
         if not gone:
             raise
         outcome.vacuumed = gone
-        rest = [t for k, t in tasks.items() if k not in set(gone)]
-        stats = executor.run(rest, progress=None)
+        # What the failed run copied before it stopped is there: copy only the rest.
+        kept = {k: t for k, t in tasks.items() if k not in set(gone)}
+        still = missing_on_target([f for f in files if object_path(f.path) in kept], target)
+        left = {object_path(f.path) for f in still}
+        stats = executor.run([t for k, t in kept.items() if k in left], progress=None)
+        earlier = [t for k, t in kept.items() if k not in left]
+        stats.files += len(earlier)
+        stats.bytes += sum(t.size or 0 for t in earlier)
     outcome.files, outcome.bytes = stats.files, stats.bytes
     return outcome
 

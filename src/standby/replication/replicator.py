@@ -41,6 +41,7 @@ History = Literal["checkpoint", "all"]
 BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
+MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
 
 
 @dataclass
@@ -116,6 +117,14 @@ class Replicator:
         elif state is None:  # a replica whose state file was lost: its log is the truth
             state = self._adopt(replica_latest)
         self._catch_up(src_listing, state, result)
+        for _ in range(MAX_RELISTS):
+            if self.dry_run or state.last_version >= state.complete_from:
+                break
+            # Files the source vacuumed before we copied them: the versions that needed
+            # them are lost here as at the source. Do not stop at one of them: carry on to
+            # the version from which the source is whole again.
+            src_listing = self.src_log.list(from_version=state.last_version + 1)
+            self._catch_up(src_listing, state, result)
         if not self.dry_run:
             self._late_checkpoints(src_listing, dst_listing, state)
             self.state = state
