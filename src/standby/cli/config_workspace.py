@@ -62,7 +62,8 @@ def work_progress() -> Iterator[ProgressFn]:
 
 def _fail(error: StandbyError) -> None:
     """Exit with the error's code after the result was printed (one JSON document only)."""
-    error_console().print(f"[bold red]error:[/] {escape(str(error))}", soft_wrap=True)
+    message = error.message + (f"\n{error.hint}" if error.hint else "")
+    error_console().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
     raise typer.Exit(exit_code_for(error))
 
 
@@ -215,7 +216,9 @@ def render_sync(c: Console, result: SyncResult) -> None:
         c.print(t)
     unchanged = len(result.actions) - len(changes)
     if not changes:
-        c.print(f"[green]no changes[/]: {title}: {unchanged} object(s) already match.")
+        c.print(
+            f"[green]no changes[/]: {title}: {unchanged} object(s) already match.", soft_wrap=True
+        )
     else:
         c.print(f"{len(changes)} change(s), {unchanged} object(s) already matched.")
     verb = "would set" if result.dry_run else "set"

@@ -14,7 +14,7 @@ from standby.workspace.diff import Diff, diff_snapshots
 from standby.workspace.export import export_workspace
 from standby.workspace.snapshot import Snapshot
 from standby.workspace.sync import SyncResult, sync
-from standby.workspace.wrappers import open_workspace, wrap
+from standby.workspace.wrappers import connect, open_workspace
 
 __all__ = [
     "Diff",
@@ -23,9 +23,9 @@ __all__ = [
     "Snapshot",
     "SyncResult",
     "Workspace",
+    "connect",
     "diff_snapshots",
     "export_workspace",
     "open_workspace",
     "sync",
-    "wrap",
 ]

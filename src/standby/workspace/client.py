@@ -2,7 +2,7 @@
 databricks-sdk adapter, the one mapping of SDK errors to standby's, and bounded parallelism.
 
 Retries are not the SDK's: its retry loop is switched off (`_NoRetryClock`) so that the
-retry wrapper in `standby.workspace.wrappers` alone decides, with a clock tests control.
+retry policy in `standby.workspace.wrappers` alone decides, with a clock tests control.
 """
 
 from __future__ import annotations
@@ -125,16 +125,18 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
     if isinstance(error, StandbyError):
         return error
     where = f"the workspace {label}"
+    tries = getattr(error, "standby_attempts", None)
+    tried = f" ({tries} attempts)" if tries else ""
     if isinstance(error, sdk.TooManyRequests | sdk.TemporarilyUnavailable):
         status = 429 if isinstance(error, sdk.TooManyRequests) else 503
         return Throttled(
-            f"{where} answered {status} while {doing}.",
+            f"{where} answered {status} while {doing}{tried}.",
             retry_after=getattr(error, "retry_after_secs", None),
             hint="It is throttling or busy; rerun later: work already done is not repeated.",
         )
     if isinstance(error, requests.ConnectionError | requests.Timeout):
         return Unreachable(
-            f"{where} cannot be reached ({doing}): {type(error).__name__}.",
+            f"{where} cannot be reached ({doing}{tried}): {type(error).__name__}.",
             hint="Check that it is up and that its host in standby.yml is right; rerun to "
             "finish: work already done is not repeated.",
         )

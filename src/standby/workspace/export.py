@@ -140,7 +140,7 @@ def _documents(kind_name: str, inv: Inventory) -> dict[str, Doc]:
         doc = canonical(spec, inv.remotes[kind_name][name].body)
         if not spec.exists(doc):
             continue
-        doc, unresolved = rewrite_refs(spec, doc, inv.name_of)
+        doc, unresolved = rewrite_refs(spec, doc, inv.name_of, to_ids=False)
         for u in unresolved:
             inv.snapshot.problems.append(f"{kind_name}/{name}: {u.describe('this workspace')}")
         docs[name] = doc

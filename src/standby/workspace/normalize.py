@@ -71,10 +71,12 @@ class Unresolved:
 Resolver = Callable[[str, str], str | None]  # (kind, value) -> the value on the other side
 
 
-def rewrite_refs(kind: Kind, doc: Doc, resolve: Resolver) -> tuple[Doc, list[Unresolved]]:
+def rewrite_refs(
+    kind: Kind, doc: Doc, resolve: Resolver, *, to_ids: bool
+) -> tuple[Doc, list[Unresolved]]:
     """A copy of `doc` with each reference passed through `resolve` (ids to names on
-    export, names to the target's ids on sync), and the references it could not resolve
-    (left as they were)."""
+    export, names to the target's ids on sync, `to_ids`, in the API's type), and the
+    references it could not resolve (left as they were)."""
     out = copy.deepcopy(doc)
     missing: list[Unresolved] = []
     for ref in kind.refs:
@@ -88,7 +90,7 @@ def rewrite_refs(kind: Kind, doc: Doc, resolve: Resolver) -> tuple[Doc, list[Unr
             if found is None:
                 missing.append(Unresolved(_label_of(out, ref, holder), target, str(value)))
             else:
-                holder[field] = ref.cast(found)
+                holder[field] = ref.cast(found) if to_ids else found
     return out, missing
 
 

@@ -105,7 +105,7 @@ def sync(
     progress: Progress = no_progress,
 ) -> SyncResult:
     """Make `target` match `source` (see the module's guarantees). With `dry_run` the
-    target must be wrapped to record writes (`wrappers.wrap(dry_run=True)`)."""
+    target must be composed to record writes (`open_workspace(..., dry_run=True)`)."""
     chosen = [k for k in select(kinds) if k in source.objects]
     if prune and source.missing:
         raise Refused(
@@ -146,7 +146,10 @@ def sync(
         e.message += f" Not synced yet: {shown or 'nothing'}."
         raise
     order = {k: i for i, k in enumerate(chosen)}
-    result.actions.sort(key=lambda a: (a.op == "delete", order.get(a.kind, 0), a.name))
+    # In the order they were made: writes by kind, then deletes in reverse dependency order.
+    result.actions.sort(
+        key=lambda a: (a.op == "delete", order[a.kind] * (-1 if a.op == "delete" else 1), a.name)
+    )
     return result
 
 
@@ -191,7 +194,7 @@ def _apply(run: _Run, kind_name: str, name: str) -> None:
             action.op = action.status = UNCHANGED
             run.pending.discard((kind_name, name))
             return
-    body, unresolved = rewrite_refs(spec, desired, run.inv.id_of)
+    body, unresolved = rewrite_refs(spec, desired, run.inv.id_of, to_ids=True)
     problems = [u.describe("the target workspace") for u in unresolved]
     problems += run.translation.problems.get((kind_name, name), [])
     if (kind_name, name) in run.inv.duplicates:

@@ -1,6 +1,6 @@
-"""Wrappers of the Workspace protocol, and the one factory that composes them:
-retries with backoff (429/503 always, a dropped connection only for reads), and dry-run
-(reads pass through, writes are recorded and not made).
+"""What is composed around a workspace, and the one factory that composes it: retries
+of each HTTP request (429/503 always, a lost connection only when resending is safe), and
+dry-run over the Workspace protocol (reads pass through, writes are recorded, not made).
 """
 
 from __future__ import annotations
@@ -9,86 +9,91 @@ import logging
 import random
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from standby.errors import BadInput, Throttled, Unreachable
-from standby.workspace.client import SdkWorkspace, SecretValue, Workspace, sdk_client
+from standby.workspace.client import SdkWorkspace, SecretValue, Workspace, map_error, sdk_client
 from standby.workspace.kinds import Doc, Remote
 
 if TYPE_CHECKING:
+    from databricks.sdk import WorkspaceClient
+
     from standby.config import Config
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class RetryingWorkspace:
-    """Retries what the workspace turned away. A 429/503 is retried for every call (the
-    workspace did not act), after Retry-After or exponential backoff with jitter; a lost
-    connection only for reads, since a write may have happened (sync reconciles by name)."""
+IDEMPOTENT = ("GET", "HEAD", "PUT")  # safe to send again after a lost connection
+
+
+class RetryPolicy:
+    """When one HTTP request is sent again. A 429/503 always (the workspace did not act),
+    after Retry-After or exponential backoff with jitter; a lost connection only for an
+    idempotent request, since a create may have happened (sync then finds it by name).
+    Applied per request: a listing of many pages must not start over for one 429."""
 
     def __init__(
         self,
-        inner: Workspace,
         *,
         attempts: int = 8,
-        read_attempts: int = 3,
+        connect_attempts: int = 3,
         base_delay: float = 0.2,
         max_delay: float = 30.0,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
     ):
-        self.inner = inner
-        self.label = inner.label
         self.attempts = attempts
-        self.read_attempts = read_attempts
+        self.connect_attempts = connect_attempts
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.sleep = sleep
         self.jitter = jitter
 
-    def _retry(self, fn: Callable[[], T], *, read: bool) -> T:
+    def call(self, send: Callable[[], T], *, idempotent: bool) -> T:
+        """`send()`, retried; the error that ends it is raised as the SDK raised it, with
+        `standby_attempts` set when it was tried more than once."""
         attempt = 1
         while True:
             try:
-                return fn()
-            except Throttled as e:
-                if attempt >= self.attempts:
-                    e.message += f" (still so after {attempt} attempts)"
+                return send()
+            except Exception as e:
+                delay = self._delay(e, attempt, idempotent=idempotent)
+                if delay is None:
+                    if attempt > 1:
+                        e.standby_attempts = attempt  # type: ignore[attr-defined]
                     raise
-                delay = max(e.retry_after or 0.0, self._backoff(attempt))
-            except Unreachable:
-                if not read or attempt >= self.read_attempts:
-                    raise
-                delay = self._backoff(attempt)
-            log.debug("%s: retry %d in %.2f s", self.label, attempt, delay)
+            log.debug("retry %d in %.2f s", attempt, delay)
             self.sleep(delay)
             attempt += 1
+
+    def _delay(self, error: Exception, attempt: int, *, idempotent: bool) -> float | None:
+        kind = map_error(error, doing="a request", label="")
+        if isinstance(kind, Throttled):
+            if attempt >= self.attempts:
+                return None
+            return max(kind.retry_after or 0.0, self._backoff(attempt))
+        if isinstance(kind, Unreachable) and idempotent and attempt < self.connect_attempts:
+            return self._backoff(attempt)
+        return None
 
     def _backoff(self, attempt: int) -> float:
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
         return ceiling * (0.5 + self.jitter() / 2)
 
-    def list(self, kind: str) -> list[Remote]:
-        return self._retry(lambda: self.inner.list(kind), read=True)
 
-    def read(self, kind: str, item: Remote) -> Remote:
-        return self._retry(lambda: self.inner.read(kind, item), read=True)
+def with_retries(client: WorkspaceClient, policy: RetryPolicy) -> WorkspaceClient:
+    """`client` with each of its HTTP requests retried by `policy` (every service of the
+    SDK sends through `api_client.do`; the SDK's own retry loop is off: `sdk_client`)."""
+    send = client.api_client.do
 
-    def create(self, kind: str, name: str, doc: Doc) -> str:
-        return self._retry(lambda: self.inner.create(kind, name, doc), read=False)
+    def do(method: str, *args: Any, **kwargs: Any) -> Any:
+        return policy.call(
+            lambda: send(method, *args, **kwargs), idempotent=method.upper() in IDEMPOTENT
+        )
 
-    def update(self, kind: str, item: Remote, doc: Doc) -> None:
-        self._retry(lambda: self.inner.update(kind, item, doc), read=False)
-
-    def delete(self, kind: str, item: Remote) -> None:
-        self._retry(lambda: self.inner.delete(kind, item), read=False)
-
-    def put_secret(self, scope: str, key: str, value: SecretValue) -> None:
-        self._retry(lambda: self.inner.put_secret(scope, key, value), read=False)
-
-    def delete_secret(self, scope: str, key: str) -> None:
-        self._retry(lambda: self.inner.delete_secret(scope, key), read=False)
+    client.api_client.do = do  # type: ignore[method-assign]
+    return client
 
 
 class DryRunWorkspace:
@@ -123,10 +128,17 @@ class DryRunWorkspace:
         self.writes.append(f"delete secret {scope}/{key}")
 
 
-def wrap(inner: Workspace, *, retries: bool = True, dry_run: bool = False) -> Workspace:
-    """The one place the wrappers are composed: retries next to the API, dry-run outermost
-    (so a dry run never even tries a write)."""
-    ws: Workspace = RetryingWorkspace(inner) if retries else inner
+def connect(
+    client: WorkspaceClient,
+    *,
+    label: str,
+    retry: RetryPolicy | None = None,
+    dry_run: bool = False,
+) -> Workspace:
+    """The one place the workspace is composed: retries on every request of the SDK
+    client, the protocol adapter over it, and dry-run outermost (a dry run never even
+    tries a write)."""
+    ws: Workspace = SdkWorkspace(with_retries(client, retry or RetryPolicy()), label=label)
     return DryRunWorkspace(ws) if dry_run else ws
 
 
@@ -139,4 +151,4 @@ def open_workspace(config: Config, site: str, *, dry_run: bool = False) -> Works
             hint=f"Add sites.{site}.workspace (host and token_env, or profile).",
         )
     where = settings.host or f"profile {settings.profile}"
-    return wrap(SdkWorkspace(sdk_client(settings), label=f"{site} ({where})"), dry_run=dry_run)
+    return connect(sdk_client(settings), label=f"{site} ({where})", dry_run=dry_run)
