@@ -183,20 +183,22 @@ def data_files(root: str) -> dict[str, tuple[int, int, int]]:
 
 
 class Report:
-    """Lines a test writes to its own output (shown with -s, and in CI logs via capsys
-    disabled) and to a file under its tmp dir."""
+    """Lines a test measured: kept in a file under its tmp dir and recorded as the test's
+    "measured" property, which tests/replication/conftest.py prints at the end of the run
+    (under xdist too, where a test's own output is not shown)."""
 
-    def __init__(self, path: os.PathLike[str] | str, capsys: Any):
+    def __init__(
+        self, path: os.PathLike[str] | str, record_property: Callable[[str, object], None]
+    ):
         self.path = path
-        self.capsys = capsys
+        self.record = record_property
         self.lines: list[str] = []
 
     def __call__(self, line: str) -> None:
         self.lines.append(line)
         with open(self.path, "a") as f:
             f.write(line + "\n")
-        with self.capsys.disabled():
-            print(line, flush=True)
+        self.record("measured", line.strip())
 
 
 def protected_config(tmp: Path) -> tuple[Path, Path, Path]:

@@ -14,10 +14,10 @@ import os
 import random
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 import deltalake
-import pytest
 
 from standby.delta import DeltaLog, load_snapshot
 from standby.delta.snapshot import object_path
@@ -128,11 +128,11 @@ def _assert_not_recopied(
 
 
 def test_sigkill_anywhere_leaves_a_valid_replica_and_resumes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, record_property: Callable[[str, object], None]
 ) -> None:
     seed = int(os.environ.get("STANDBY_CRASH_SEED", random.randrange(1 << 30)))
     rng = random.Random(seed)
-    report = Report(tmp_path / "crash-report.txt", capsys)
+    report = Report(tmp_path / "crash-report.txt", record_property)
     report(f"\ncrash test: seed {seed} (STANDBY_CRASH_SEED={seed} replays it)")
     src = str(tmp_path / "source")
     grow(src, SOURCE_COMMITS)
