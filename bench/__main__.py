@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, one table each."""
 
-from bench import sandbox_list_jobs, table_ops
+from bench import sandbox_list_jobs, table_ops, workspace_export
 
 table_ops.main()
 sandbox_list_jobs.main()
+workspace_export.main()
