@@ -9,7 +9,7 @@ to the target's ids on sync); and which hold storage locations (mapped between s
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +85,42 @@ class Kind:
         """Kinds whose objects this kind's references may point at."""
         out = {r.kind for r in self.refs if r.kind}
         return out | (set(self.parents) if any(r.kind_field for r in self.refs) else set())
+
+
+def listed(
+    kind_name: str,
+    items: Iterable[Any],
+    *,
+    id_field: str,
+    name_field: str,
+    complete: bool = True,
+) -> Iterator[Remote]:
+    """Remotes of SDK objects (anything with `as_dict`), by their id and name fields."""
+    for item in items:
+        body = item.as_dict()
+        yield Remote(kind_name, str(body[id_field]), str(body[name_field]), body, complete)
+
+
+def posted(
+    create_path: str,
+    edit_path: str,
+    id_field: str,
+    *,
+    request: Callable[[Doc], Doc] = _same,
+) -> tuple[
+    Callable[[WorkspaceClient, str, Doc], str], Callable[[WorkspaceClient, Remote, Doc], None]
+]:
+    """create and update of a kind whose REST API takes the document as the body: POST
+    `create_path` answers the id in `id_field`; POST `edit_path` (`{id}` filled) changes it."""
+
+    def create(w: WorkspaceClient, name: str, doc: Doc) -> str:
+        return str(w.api_client.do("POST", create_path, body=request(doc))[id_field])  # type: ignore[index]
+
+    def update(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
+        body = {**request(doc), id_field: item.id}
+        w.api_client.do("POST", edit_path.format(id=item.id), body=body)
+
+    return create, update
 
 
 def _registry() -> dict[str, Kind]:

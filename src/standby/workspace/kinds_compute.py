@@ -12,19 +12,13 @@ from typing import TYPE_CHECKING
 
 from databricks.sdk.service import compute
 
-from standby.workspace.kinds import Doc, Kind, Ref, Remote
+from standby.workspace.kinds import Doc, Kind, Ref, Remote, listed, posted
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
 
 # --- cluster policies ----------------------------------------------------------------------
-
-
-def _policies(w: WorkspaceClient) -> Iterator[Remote]:
-    for policy in w.cluster_policies.list():
-        body = policy.as_dict()
-        yield Remote("cluster_policies", str(body["policy_id"]), str(body["name"]), body)
 
 
 def _policy_doc(body: Doc) -> Doc:
@@ -41,19 +35,19 @@ def _policy_request(doc: Doc) -> Doc:
     return out
 
 
-def _create_policy(w: WorkspaceClient, name: str, doc: Doc) -> str:
-    answer = w.api_client.do("POST", "/api/2.0/policies/clusters/create", body=_policy_request(doc))
-    return str(answer["policy_id"])  # type: ignore[index]
-
-
-def _update_policy(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
-    body = {**_policy_request(doc), "policy_id": item.id}
-    w.api_client.do("POST", "/api/2.0/policies/clusters/edit", body=body)
+_create_policy, _update_policy = posted(
+    "/api/2.0/policies/clusters/create",
+    "/api/2.0/policies/clusters/edit",
+    "policy_id",
+    request=_policy_request,
+)
 
 
 POLICIES = Kind(
     name="cluster_policies",
-    list=_policies,
+    list=lambda w: listed(
+        "cluster_policies", w.cluster_policies.list(), id_field="policy_id", name_field="name"
+    ),
     create=_create_policy,
     update=_update_policy,
     delete=lambda w, item: w.cluster_policies.delete(item.id),
@@ -65,27 +59,19 @@ POLICIES = Kind(
 # --- instance pools ------------------------------------------------------------------------
 
 
-def _pools(w: WorkspaceClient) -> Iterator[Remote]:
-    for pool in w.instance_pools.list():
-        body = pool.as_dict()
-        yield Remote(
-            "instance_pools", str(body["instance_pool_id"]), str(body["instance_pool_name"]), body
-        )
-
-
-def _create_pool(w: WorkspaceClient, name: str, doc: Doc) -> str:
-    answer = w.api_client.do("POST", "/api/2.0/instance-pools/create", body=doc)
-    return str(answer["instance_pool_id"])  # type: ignore[index]
-
-
-def _update_pool(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
-    body = {**doc, "instance_pool_id": item.id}
-    w.api_client.do("POST", "/api/2.0/instance-pools/edit", body=body)
+_create_pool, _update_pool = posted(
+    "/api/2.0/instance-pools/create", "/api/2.0/instance-pools/edit", "instance_pool_id"
+)
 
 
 POOLS = Kind(
     name="instance_pools",
-    list=_pools,
+    list=lambda w: listed(
+        "instance_pools",
+        w.instance_pools.list(),
+        id_field="instance_pool_id",
+        name_field="instance_pool_name",
+    ),
     create=_create_pool,
     update=_update_pool,
     delete=lambda w, item: w.instance_pools.delete(item.id),
@@ -94,13 +80,6 @@ POOLS = Kind(
 
 
 # --- global init scripts -------------------------------------------------------------------
-
-
-def _scripts(w: WorkspaceClient) -> Iterator[Remote]:
-    for script in w.global_init_scripts.list():
-        body = script.as_dict()
-        # The listing leaves out the script itself: `read` fetches it.
-        yield Remote("global_init_scripts", str(body["script_id"]), str(body["name"]), body, False)
 
 
 def _read_script(w: WorkspaceClient, item: Remote) -> Remote:
@@ -137,7 +116,14 @@ def _update_script(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
 
 INIT_SCRIPTS = Kind(
     name="global_init_scripts",
-    list=_scripts,
+    # The listing leaves out the script itself: `read` fetches it.
+    list=lambda w: listed(
+        "global_init_scripts",
+        w.global_init_scripts.list(),
+        id_field="script_id",
+        name_field="name",
+        complete=False,
+    ),
     read=_read_script,
     create=_create_script,
     update=_update_script,
@@ -160,15 +146,15 @@ def _clusters(w: WorkspaceClient) -> Iterator[Remote]:
             yield Remote("clusters", str(body["cluster_id"]), name, body)
 
 
+_post_cluster, _update_cluster = posted(
+    "/api/2.1/clusters/create", "/api/2.1/clusters/edit", "cluster_id"
+)
+
+
 def _create_cluster(w: WorkspaceClient, name: str, doc: Doc) -> str:
-    answer = w.api_client.do("POST", "/api/2.1/clusters/create", body=doc)
-    cluster_id = str(answer["cluster_id"])  # type: ignore[index]
+    cluster_id = _post_cluster(w, name, doc)
     w.clusters.delete(cluster_id)  # terminate: a standby cluster must not run up a bill
     return cluster_id
-
-
-def _update_cluster(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
-    w.api_client.do("POST", "/api/2.1/clusters/edit", body={**doc, "cluster_id": item.id})
 
 
 CLUSTERS = Kind(
@@ -189,23 +175,14 @@ CLUSTERS = Kind(
 # --- SQL warehouses ------------------------------------------------------------------------
 
 
-def _warehouses(w: WorkspaceClient) -> Iterator[Remote]:
-    for warehouse in w.warehouses.list():
-        body = warehouse.as_dict()
-        yield Remote("warehouses", str(body["id"]), str(body["name"]), body)
-
-
-def _create_warehouse(w: WorkspaceClient, name: str, doc: Doc) -> str:
-    return str(w.api_client.do("POST", "/api/2.0/sql/warehouses", body=doc)["id"])  # type: ignore[index]
-
-
-def _update_warehouse(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
-    w.api_client.do("POST", f"/api/2.0/sql/warehouses/{item.id}/edit", body=doc)
+_create_warehouse, _update_warehouse = posted(
+    "/api/2.0/sql/warehouses", "/api/2.0/sql/warehouses/{id}/edit", "id"
+)
 
 
 WAREHOUSES = Kind(
     name="warehouses",
-    list=_warehouses,
+    list=lambda w: listed("warehouses", w.warehouses.list(), id_field="id", name_field="name"),
     create=_create_warehouse,
     update=_update_warehouse,
     delete=lambda w, item: w.warehouses.delete(item.id),

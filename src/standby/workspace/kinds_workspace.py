@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from databricks.sdk.service import workspace
 
-from standby.workspace.kinds import Doc, Kind, Remote
+from standby.workspace.kinds import Doc, Kind, Remote, listed
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -77,12 +77,6 @@ NOTEBOOKS = Kind(
 # --- secret scopes -------------------------------------------------------------------------
 
 
-def _scopes(w: WorkspaceClient) -> Iterator[Remote]:
-    for scope in w.secrets.list_scopes():
-        body = scope.as_dict()
-        yield Remote("secret_scopes", str(body["name"]), str(body["name"]), body, False)
-
-
 def _read_scope(w: WorkspaceClient, item: Remote) -> Remote:
     body = dict(item.body)
     if body.get("backend_type", "DATABRICKS") == "DATABRICKS":  # a key vault lists its own
@@ -123,7 +117,9 @@ def _create_scope(w: WorkspaceClient, name: str, doc: Doc) -> str:
 
 SECRET_SCOPES = Kind(
     name="secret_scopes",
-    list=_scopes,
+    list=lambda w: listed(
+        "secret_scopes", w.secrets.list_scopes(), id_field="name", name_field="name", complete=False
+    ),
     read=_read_scope,
     create=_create_scope,
     update=lambda w, item, doc: _set_acls(
