@@ -94,7 +94,8 @@ def export_cmd(
 
 
 def render_export(c: Console, snapshot: Snapshot, out: Path) -> None:
-    t = Table(title=f"exported {snapshot.workspace} to {out}", title_justify="left")
+    c.print(f"exported {escape(str(snapshot.workspace))} to {escape(str(out))}", soft_wrap=True)
+    t = Table()
     t.add_column("kind")
     t.add_column("objects", justify="right")
     for kind_name, count in snapshot.counts().items():
@@ -137,18 +138,35 @@ def render_diff(c: Console, diff: Diff) -> None:
     if diff.equal:
         c.print(f"[green]no differences[/] between {escape(diff.a)} and {escape(diff.b)}.")
         return
-    t = Table(title=f"{diff.a} -> {diff.b}", title_justify="left")
-    for col in ("kind", "name", "change", "field", diff.a, diff.b):
-        t.add_column(escape(col), overflow="fold")
+    only = {"removed": f"only in {diff.a}", "added": f"only in {diff.b}"}
+    names: dict[tuple[str, str], list[str]] = {}
     for o in diff.objects:
-        if not o.fields:
-            t.add_row(o.kind, escape(o.name), o.status, "", "", "")
-        for i, f in enumerate(o.fields):
-            cells = ("", "", "") if i else (o.kind, escape(o.name), o.status)
-            t.add_row(*cells, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
-    c.print(t)
+        if o.status in only:
+            names.setdefault((o.kind, o.status), []).append(o.name)
+    if names:
+        t = Table(title="objects on one side only", title_justify="left")
+        for col in ("kind", only["removed"], only["added"]):
+            t.add_column(escape(col), overflow="fold")
+        for kind_name in dict.fromkeys(k for k, _ in names):
+            cells = (", ".join(names.get((kind_name, s), [])) for s in only)
+            t.add_row(kind_name, *(escape(cell) for cell in cells))
+        c.print(t)
+    changed = [o for o in diff.objects if o.status == "changed"]
+    if changed:
+        t = Table(title="changed objects", title_justify="left")
+        for col in ("kind", "name", "field", diff.a, diff.b):
+            t.add_column(escape(col), overflow="fold")
+        for o in changed:
+            for i, f in enumerate(o.fields):
+                cells = ("", "") if i else (o.kind, escape(o.name))
+                t.add_row(*cells, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
+        c.print(t)
     counts = diff.counts()
-    c.print(", ".join(f"{n} {status}" for status, n in counts.items()))
+    c.print(
+        f"{counts['removed']} {only['removed']}, {counts['added']} {only['added']}, "
+        f"{counts['changed']} changed.",
+        soft_wrap=True,
+    )
 
 
 def sync_cmd(
@@ -226,3 +244,11 @@ def render_sync(c: Console, result: SyncResult) -> None:
         c.print(f"secrets {verb}: {escape(', '.join(result.secrets_set))}", soft_wrap=True)
     for key in result.secrets_unfilled:
         c.print(f"[yellow]secret not filled[/]: {escape(key)}", soft_wrap=True)
+
+
+# How the demo's narrator shows these results.
+RENDERERS = {
+    "config-export": lambda c, r: render_export(c, *r),
+    "config-diff": render_diff,
+    "config-sync": render_sync,
+}
