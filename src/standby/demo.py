@@ -20,6 +20,7 @@ import pyarrow as pa
 from standby import sandbox
 from standby.config import load_config
 from standby.demo_backups import backup_section
+from standby.demo_workspace import workspace_section
 from standby.integrity import verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import follow
@@ -163,6 +164,7 @@ def run(root: Path, narrator: Narrator) -> None:
     try:
         _walk_through(lake, narrator)
         backup_section(lake, narrator)
+        workspace_section(lake, primary, dr, narrator)
     finally:
         primary.stop()
         dr.stop()

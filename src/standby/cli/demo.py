@@ -11,6 +11,7 @@ from rich.rule import Rule
 
 from standby import demo as demo_lib
 from standby.cli import backup as backup_cli
+from standby.cli import config_workspace as config_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.output import console
@@ -35,6 +36,7 @@ class RichNarrator:
             "status": replicate_cli.render_status,
             "verify": replicate_cli.render_verify,
             **backup_cli.RENDERERS,
+            **config_cli.RENDERERS,
         }[kind]
         render(self.c, result)
 
