@@ -14,7 +14,7 @@ from databricks.sdk import errors as sdk_errors
 from tests.workspace.conftest import export, files, workspace
 
 from standby.config import Config
-from standby.errors import AccessDenied, ObjectNotFound, Throttled, Unreachable
+from standby.errors import AccessDenied, ObjectNotFound, Partial, Throttled, Unreachable
 from standby.sandbox import RunningSandbox
 from standby.workspace import Workspace, sync
 from standby.workspace.client import map_error
@@ -99,6 +99,33 @@ def test_a_sync_cut_off_half_way_finishes_on_rerun_without_duplicates(
     ):
         assert names and max(Counter(names).values()) == 1, names
     assert standby("config", "diff", "primary", "dr").code == 0
+
+
+class ThrottledOn(LostAfter):
+    """The target keeps answering 429 for one object, after every retry."""
+
+    def __init__(self, inner: Workspace, name: str):
+        self.inner, self.name, self.label = inner, name, inner.label
+
+    def create(self, kind: str, name: str, doc: Doc) -> str:
+        if name == self.name:
+            raise Throttled(f"the workspace dr answered 429 while creating {kind} {name!r}")
+        return self.inner.create(kind, name, doc)
+
+
+def test_an_object_still_throttled_after_retries_is_reported_missing(
+    config: Config, secret_env: dict[str, str]
+) -> None:
+    target = ThrottledOn(workspace(config, "dr"), "nightly_report")
+    secrets = EnvSecrets(config.workspace_sync.secrets)
+    result = sync(
+        export(config, "primary"), target, config=config, target_site="dr", secrets=secrets
+    )
+    assert result.missing() == ["jobs/nightly_report", "permissions/jobs/nightly_report"]
+    assert "answered 429" in result.failed[0].error
+    assert sum(a.status == "done" for a in result.actions) == 29
+    with pytest.raises(Partial, match="jobs/nightly_report"):
+        result.check()
 
 
 class Flaky:

@@ -154,6 +154,12 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
     return BadInput(f"{where} refused {doing}: {error}")
 
 
+def stops_the_run(error: StandbyError) -> bool:
+    """Whether an error ends a whole export or sync: the workspace cannot be reached. One
+    still throttled after every retry fails only its object, which waits for a rerun."""
+    return isinstance(error, Unreachable) and not isinstance(error, Throttled)
+
+
 class SdkWorkspace:
     """The Workspace protocol over a databricks-sdk WorkspaceClient."""
 

@@ -12,8 +12,8 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from standby.errors import ObjectNotFound, StandbyError, Unreachable
-from standby.workspace.client import Workspace, parallel
+from standby.errors import ObjectNotFound, StandbyError
+from standby.workspace.client import Workspace, parallel, stops_the_run
 from standby.workspace.kinds import Doc, Remote, kind, needed, select
 from standby.workspace.normalize import canonical, rewrite_refs
 from standby.workspace.snapshot import Snapshot, now
@@ -121,9 +121,9 @@ def _read_all(
         except ObjectNotFound:
             log.debug("%s %s went away while exporting", kind_name, item.name)
             return None
-        except Unreachable:
-            raise
         except StandbyError as e:
+            if stops_the_run(e):
+                raise
             inv.snapshot.missing.append(f"{kind_name}/{item.name}: {e.message}")
             return None
         finally:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from standby.config import Config
 from standby.errors import Partial, Refused, StandbyError, Unreachable
-from standby.workspace.client import Workspace, parallel
+from standby.workspace.client import Workspace, parallel, stops_the_run
 from standby.workspace.diff import FieldChange, compare
 from standby.workspace.export import WORKERS, Inventory, Progress, no_progress, take_inventory
 from standby.workspace.kinds import Doc, Remote, kind, select
@@ -210,11 +210,10 @@ def _apply(run: _Run, kind_name: str, name: str) -> None:
             run.inv.add(kind_name, Remote(kind_name, new_id, name, body))
         else:
             run.target.update(kind_name, current, body)
-    except Unreachable:
-        action.status, action.error = FAILED, "the workspace could not be reached"
-        raise
     except StandbyError as e:
         action.status, action.error = FAILED, e.message
+        if stops_the_run(e):
+            raise
         return
     action.status = PLANNED if run.dry_run else DONE
     run.pending.discard((kind_name, name))
@@ -232,10 +231,10 @@ def _delete(run: _Run, kind_name: str, name: str) -> None:
         return
     try:
         run.target.delete(kind_name, run.inv.remotes[kind_name][name])
-    except Unreachable:
-        raise
     except StandbyError as e:
         action.status, action.error = FAILED, e.message
+        if stops_the_run(e):
+            raise
         return
     action.status = PLANNED if run.dry_run else DONE
 
@@ -260,9 +259,9 @@ def _fill_secrets(run: _Run, source: SecretSource | None, *, refresh: bool, prun
                 continue
             try:
                 run.target.put_secret(scope, key, value)
-            except Unreachable:
-                raise
             except StandbyError as e:
+                if stops_the_run(e):
+                    raise
                 run.result.secrets_unfilled.append(f"{scope}/{key} ({e.message})")
                 continue
             run.result.secrets_set.append(f"{scope}/{key}")
