@@ -29,7 +29,10 @@ def publish_checkpoint(files: list[LogFile], source: ObjectStore, target: Object
 def publish_last_checkpoint(
     source: ObjectStore, target: ObjectStore, *, replica_latest: int, target_has: set[int]
 ) -> bool:
-    """Copy the source's `_last_checkpoint` if it names a checkpoint the replica holds."""
+    """Copy the source's `_last_checkpoint` if it names a checkpoint the replica holds.
+
+    True when the replica's hint is the source's after this (copied now, or already so).
+    """
     try:
         raw = source.get(LAST_CHECKPOINT)
         version = int(json.loads(raw)["version"])
@@ -39,7 +42,7 @@ def publish_last_checkpoint(
         return False
     try:
         if target.get(LAST_CHECKPOINT) == raw:
-            return False
+            return True
     except ObjectNotFound:
         pass
     target.put(LAST_CHECKPOINT, raw, mode="overwrite")

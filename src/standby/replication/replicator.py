@@ -87,6 +87,7 @@ class Replicator:
         self.table_id: str | None = None
         self.state: ReplicaState | None = None  # kept between passes when following
         self.published_checkpoints: set[int] = set()
+        self._hint_synced_at = -1  # len(published_checkpoints) when _last_checkpoint matched
 
     def run(self) -> TableReplication:
         started = time.monotonic()
@@ -152,18 +153,21 @@ class Replicator:
 
     def _late_checkpoints(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
         """Checkpoints the source wrote after we published their commit, then the hint."""
-        have = set(dst.complete_checkpoints())
+        have = set(dst.complete_checkpoints()) | self.published_checkpoints
         for version, files in sorted(src.complete_checkpoints().items()):
             if state.complete_from <= version <= state.last_version and version not in have:
                 publish_checkpoint(files, self.src, self.dst)
                 have.add(version)
         self.published_checkpoints |= have
-        publish_last_checkpoint(
-            self.src,
-            self.dst,
-            replica_latest=state.last_version,
-            target_has=self.published_checkpoints,
-        )
+        # The hint changes only with a new checkpoint: a quiet poll does not read it.
+        if self._hint_synced_at != len(self.published_checkpoints):
+            synced = publish_last_checkpoint(
+                self.src,
+                self.dst,
+                replica_latest=state.last_version,
+                target_has=self.published_checkpoints,
+            )
+            self._hint_synced_at = len(self.published_checkpoints) if synced else -1
 
     # -- the replica's side -------------------------------------------------------------
 
