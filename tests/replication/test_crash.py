@@ -189,5 +189,5 @@ def test_sigkill_anywhere_leaves_a_valid_replica_and_resumes(
     )
     for phase, n in sorted(phases.items()):
         report(f"  {n:3}  {phase}")
-    landed = {p.split(": ", 1)[1] for p in phases}
-    assert {"between commits", "copying the files of commits not yet published"} <= landed, phases
+    landed = {p.split(": ", 1)[1] for p in phases} - {"finished first"}
+    assert len(landed) >= 3, f"the kills landed in too few stages: {phases}"
