@@ -9,7 +9,6 @@ import typer
 from rich.console import Console
 from rich.rule import Rule
 
-from standby import demo as demo_lib
 from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
 from standby.cli import replicate as replicate_cli
@@ -50,4 +49,6 @@ def demo(
     ),
 ) -> None:
     """Build a two-region local lakehouse and walk through what standby does."""
+    from standby import demo as demo_lib  # the workspace sandbox is heavy: load it when used
+
     demo_lib.run(directory.resolve(), RichNarrator(console()))

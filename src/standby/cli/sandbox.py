@@ -7,14 +7,15 @@ import sys
 import threading
 from pathlib import Path
 from types import FrameType
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from standby.cli.output import emit, flags
-from standby.sandbox import Faults, RunningSandbox, start
-from standby.sandbox.seed import SEEDS
+
+if TYPE_CHECKING:
+    from standby.sandbox import RunningSandbox
 
 app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_args_is_help=True)
 
@@ -32,7 +33,7 @@ def up(
     ),
     seed: Annotated[
         str | None,
-        typer.Option("--seed", help=f"Fill a new workspace: {' | '.join(SEEDS)}."),
+        typer.Option("--seed", help="Fill a new workspace: demo | docs."),
     ] = None,
     token: Annotated[
         str | None, typer.Option("--token", help="Bearer token to accept (generated if unset).")
@@ -58,6 +59,9 @@ def up(
     ] = 0.0,
 ) -> None:
     """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
+    # Imported here: the SDK models take a second to load, and other commands need none.
+    from standby.sandbox import Faults, start
+
     faults = Faults(
         throttle_rate=throttle_rate,
         unavailable_rate=unavailable_rate,
