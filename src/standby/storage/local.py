@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -102,22 +103,28 @@ class LocalStore:
         return iter(found)
 
     def _walk(self, directory: str, rel: str, offset: str | None, out: list[ObjectInfo]) -> None:
-        """Objects under `directory` (named `rel` + name) that sort after `offset`. A name at
-        or before the offset costs no stat, so listing a log from a version costs what
-        follows it plus one directory read."""
-        with os.scandir(directory) as entries:
-            for entry in entries:
-                path = rel + entry.name
-                if entry.is_dir(follow_symlinks=False):
-                    below = path + "/"
-                    if offset is None or offset < below or offset.startswith(below):
-                        self._walk(entry.path, below, offset, out)
-                elif (
-                    entry.is_file()
-                    and not entry.name.endswith(".tmp")
-                    and (offset is None or path > offset)
-                ):
-                    out.append(_info(path, entry.stat()))
+        """Objects under `directory` (named `rel` + name) that sort after `offset`. A name
+        before the offset costs no system call, so listing a log from a version costs one
+        directory read plus what follows the version."""
+        for name in os.listdir(directory):
+            path = rel + name
+            if offset is not None and path <= offset and not offset.startswith(path):
+                continue  # neither it nor anything below it sorts after the offset
+            full = os.path.join(directory, name)
+            try:
+                st = os.stat(full)
+            except FileNotFoundError:
+                continue  # removed while listing
+            if stat.S_ISDIR(st.st_mode):
+                below = path + "/"
+                if offset is None or offset < below or offset.startswith(below):
+                    self._walk(full, below, offset, out)
+            elif (
+                stat.S_ISREG(st.st_mode)
+                and not name.endswith(".tmp")
+                and (offset is None or path > offset)
+            ):
+                out.append(_info(path, st))
 
     def head(self, path: str) -> ObjectInfo:
         with _mapped(self._abs(path), "head"):
