@@ -106,6 +106,8 @@ def replicate(
                     progress=progress,
                     epoch=epoch,
                     dry_run=dry_run,
+                    source_options=p.source_options,
+                    target_options=p.target_options,
                 )
             except StandbyError as e:
                 if len(pairs) == 1:
@@ -168,7 +170,16 @@ def status(
         pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
     else:
         pairs, _, _ = _pairs(source, target, dry_run=True)
-    rows = [table_status(p.source, p.target, rpo_seconds=p.rpo_seconds) for p in pairs]
+    rows = [
+        table_status(
+            p.source,
+            p.target,
+            rpo_seconds=p.rpo_seconds,
+            source_options=p.source_options,
+            target_options=p.target_options,
+        )
+        for p in pairs
+    ]
     emit({"tables": rows}, lambda c: render_status(c, rows))
     bad = [r for r in rows if not r.ok]
     if bad:

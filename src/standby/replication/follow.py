@@ -8,24 +8,35 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from standby.errors import BadInput, Partial, Refused, StandbyError
 from standby.replication.replicator import History, Replicator, TableReplication
-from standby.storage import open_store
+from standby.storage import ObjectStore, open_store
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
 class Pair:
+    """A source and where it is replicated to, with each side's storage options (secret
+    values among them: kept out of repr, equality and hashing)."""
+
     source: str
     target: str
     rpo_seconds: float | None = None
+    source_options: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    target_options: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+
+    def stores(self) -> tuple[ObjectStore, ObjectStore]:
+        return (
+            open_store(self.source, options=self.source_options),
+            open_store(self.target, options=self.target_options),
+        )
 
 
 class Metrics:
@@ -90,9 +101,7 @@ def follow(
     metrics = Metrics()
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    replicators = {
-        p: Replicator(open_store(p.source), open_store(p.target), history=history) for p in pairs
-    }
+    replicators = {p: Replicator(*p.stores(), history=history) for p in pairs}
     active = list(pairs)
     refused: list[StandbyError] = []
 

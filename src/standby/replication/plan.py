@@ -9,7 +9,6 @@ from standby.config import Config
 from standby.control import initialize, require_replication_allowed
 from standby.errors import BadInput, Refused
 from standby.replication.follow import Pair
-from standby.storage import open_store
 
 
 @dataclass(frozen=True)
@@ -17,12 +16,12 @@ class ConfiguredPairs:
     pairs: list[Pair]
     epoch: int
     unresolved: list[str]  # protected entries with no storage location to replicate
-    roots: list[tuple[str, str]]  # (primary root URI, DR root URI) of each root involved
+    roots: list[Pair]  # each storage root involved: primary root -> DR root
 
     def fence(self) -> None:
         """Raise Refused unless every root pair still allows replication at our epoch."""
-        for primary, replica in self.roots:
-            epoch = require_replication_allowed(open_store(primary), open_store(replica))
+        for root in self.roots:
+            epoch = require_replication_allowed(*root.stores())
             if epoch != self.epoch:
                 raise Refused(
                     f"The control objects moved to epoch {epoch} while replicating at epoch "
@@ -49,15 +48,27 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
             )
         roots.add(located[0])
         target = config.map_location(entry.location, primary, dr)
-        pairs.append(Pair(entry.location, target, config.tier(entry.tier).rpo))
+        pairs.append(_pair(config, entry.location, target, config.tier(entry.tier).rpo))
     epoch = 0
-    root_uris = [
-        (config.site(primary).storage[n], config.site(dr).storage[n]) for n in sorted(roots)
+    root_pairs = [
+        _pair(config, config.site(primary).storage[n], config.site(dr).storage[n], None)
+        for n in sorted(roots)
     ]
-    for src_uri, dst_uri in root_uris:
-        src_root, dst_root = open_store(src_uri), open_store(dst_uri)
+    for root in root_pairs:
+        src_root, dst_root = root.stores()
         if not dry_run:
             initialize(src_root, site=primary, role="primary")
             initialize(dst_root, site=dr, role="replica")
             epoch = require_replication_allowed(src_root, dst_root)
-    return ConfiguredPairs(pairs, epoch, unresolved, root_uris)
+    return ConfiguredPairs(pairs, epoch, unresolved, root_pairs)
+
+
+def _pair(config: Config, source: str, target: str, rpo: float | None) -> Pair:
+    """A pair whose stores use each site's storage options (env references read now)."""
+    return Pair(
+        source,
+        target,
+        rpo,
+        source_options=config.site(config.primary).resolved_storage_options(source) or None,
+        target_options=config.site(config.dr).resolved_storage_options(target) or None,
+    )

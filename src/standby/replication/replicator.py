@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -392,8 +393,8 @@ def replicate_table(
     history: History = "checkpoint",
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
-    source_options: dict[str, str] | None = None,
-    target_options: dict[str, str] | None = None,
+    source_options: Mapping[str, str] | None = None,
+    target_options: Mapping[str, str] | None = None,
     epoch: int = 0,
     dry_run: bool = False,
 ) -> TableReplication:

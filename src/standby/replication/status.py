@@ -7,7 +7,7 @@ it holds them all): the data a failover right now would lose, which is what an R
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from standby.delta import DeltaLog
@@ -35,10 +35,13 @@ def table_status(
     target: str,
     *,
     rpo_seconds: float | None = None,
+    source_options: Mapping[str, str] | None = None,
+    target_options: Mapping[str, str] | None = None,
     now: Callable[[], float] = time.time,
 ) -> TableStatus:
     """Status of one replica; a listing of each log from the replica's recorded version."""
-    src_log, dst_log = DeltaLog(open_store(source)), DeltaLog(open_store(target))
+    src_log = DeltaLog(open_store(source, options=source_options))
+    dst_log = DeltaLog(open_store(target, options=target_options))
     state = read_state(dst_log.store)
     hint = state.last_version if state else 0
     src = src_log.list(from_version=hint)
