@@ -32,7 +32,7 @@ from standby.delta.snapshot import (
 from standby.errors import ObjectNotFound, Refused, StandbyError, TableNotFound
 from standby.replication.state import read_state
 from standby.storage import ObjectStore, open_store, redact
-from standby.tables.common import inventory
+from standby.tables.common import inventory, is_missing
 
 log = logging.getLogger(__name__)
 QUARANTINE = "_standby/quarantine"
@@ -91,7 +91,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
         size = present.get(object_path(f.path))
         if size is None:
             problems.append(Problem(f.path, "missing", "referenced by the log, not in storage"))
-        elif f.size is not None and (size < f.size if f.kind == "dv" else size != f.size):
+        elif is_missing(f, size):
             problems.append(Problem(f.path, "size", f"{size} bytes, the log says {f.size}"))
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
@@ -215,10 +215,7 @@ def _track(
 
 
 def _present(f: FileAction, present: dict[str, int]) -> bool:
-    size = present.get(object_path(f.path))
-    if size is None:
-        return False
-    return f.size is None or (size >= f.size if f.kind == "dv" else size == f.size)
+    return not is_missing(f, present.get(object_path(f.path)))
 
 
 def _quarantine(

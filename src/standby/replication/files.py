@@ -17,6 +17,7 @@ from standby.delta.snapshot import FileAction, files_of, is_absolute, object_pat
 from standby.engines import CopyExecutor, CopyTask, Progress
 from standby.errors import ObjectNotFound, UnsupportedFeature
 from standby.storage import ObjectStore
+from standby.tables.common import is_missing
 
 
 @dataclass
@@ -60,9 +61,7 @@ def missing_on_target(
                 size = target.head(key).size
             except ObjectNotFound:
                 size = None
-        if size is None or (
-            f.size is not None and (size < f.size if f.kind == "dv" else size != f.size)
-        ):
+        if is_missing(f, size):
             out.append(f)
     return out
 
