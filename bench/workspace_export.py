@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 from bench.sandbox_list_jobs import serve
-from standby.config_site import Workspace as WorkspaceSettings
+from standby.config.site import Workspace as WorkspaceSettings
 from standby.sandbox import compute, jobs, unity_catalog, warehouses
 from standby.sandbox.api import Context, Request, SystemClock
 from standby.sandbox.state import Store

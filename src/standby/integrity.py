@@ -20,7 +20,8 @@ from typing import Any
 import pyarrow.parquet as pq
 
 from standby.delta import DeltaLog, load_snapshot
-from standby.delta.log import LAST_CHECKPOINT, commit_path
+from standby.delta.log import LAST_CHECKPOINT, commit_path, open_log
+from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import (
     FileAction,
     FileKey,
@@ -29,10 +30,9 @@ from standby.delta.snapshot import (
     object_path,
     reconstructable,
 )
-from standby.errors import ObjectNotFound, Refused, StandbyError, TableNotFound
+from standby.errors import ObjectNotFound, Refused, StandbyError
 from standby.replication.state import read_state
 from standby.storage import ObjectStore, open_store, redact
-from standby.tables.common import inventory, is_missing
 
 log = logging.getLogger(__name__)
 QUARANTINE = "_standby/quarantine"
@@ -54,15 +54,6 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _log_of(uri: str) -> tuple[DeltaLog, Any]:
-    store = open_store(uri)
-    dl = DeltaLog(store)
-    listing = dl.list()
-    if listing.latest is None:
-        raise TableNotFound(f"{redact(store.url)} is not a Delta table: no commits in _delta_log/.")
-    return dl, listing
-
-
 def referenced_since(dl: DeltaLog, listing: Any, start: int) -> list[FileAction]:
     """Files any version from `start` to the latest references: the snapshot at `start`
     plus every file added after it."""
@@ -77,7 +68,7 @@ def referenced_since(dl: DeltaLog, listing: Any, start: int) -> list[FileAction]
 
 def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> VerifyReport:
     """Check a table copy; problems are listed, never raised (the CLI exits 1 on any)."""
-    dl, listing = _log_of(uri)
+    dl, listing = open_log(open_store(uri))
     state = read_state(dl.store)
     span = reconstructable(listing)
     assert span is not None
@@ -167,7 +158,7 @@ def safe_point(
     uri: str, *, repair: bool = False, force: bool = False, dry_run: bool = False
 ) -> SafePoint:
     """The newest version whose commit chain and every file are present."""
-    dl, listing = _log_of(uri)
+    dl, listing = open_log(open_store(uri))
     span = reconstructable(listing)
     if span is None:
         return SafePoint(None, None, listing.latest, sorted(listing.commits))

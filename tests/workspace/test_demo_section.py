@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from standby.demo import DemoLakehouse, start_workspaces
-from standby.demo_workspace import TOKENS, workspace_section
+from standby.demo.workspace import TOKENS, workspace_section
 from standby.workspace.diff import Diff
 from standby.workspace.sync import SyncResult
 

@@ -10,7 +10,7 @@ import pytest
 
 from standby.config import Config
 from standby.workspace.diff import compare, diff_snapshots
-from standby.workspace.kinds_jobs import PAUSE_TAG, as_on_primary, paused_for_standby
+from standby.workspace.kinds.jobs import PAUSE_TAG, as_on_primary, paused_for_standby
 from standby.workspace.mapping import field_matches, translate
 from standby.workspace.snapshot import Snapshot, read, write
 

@@ -14,7 +14,7 @@ from tests.workspace.conftest import files, wait_run
 
 from standby.config import Config
 from standby.sandbox import RunningSandbox
-from standby.workspace.kinds_jobs import PAUSE_TAG
+from standby.workspace.kinds.jobs import PAUSE_TAG
 
 
 def job(w: WorkspaceClient, name: str) -> jobs.Job:

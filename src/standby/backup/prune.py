@@ -20,11 +20,11 @@ from standby.backup.retention import plan_retention
 from standby.config import BackupPolicy
 from standby.delta import DeltaLog, load_snapshot
 from standby.delta.log import LOG_DIR
+from standby.delta.presence import inventory
 from standby.delta.snapshot import object_path
 from standby.errors import Refused
 from standby.storage import open_store, redact
 from standby.storage.tree import delete_tree, tree_size
-from standby.tables.common import inventory
 
 
 @dataclass

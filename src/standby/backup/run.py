@@ -20,12 +20,12 @@ from standby.backup.catalog import BackupEntry, Catalog, new_id
 from standby.backup.journal import PlannedBackup, RunJournal, RunRecord
 from standby.backup.targets import PolicyTargets, TableSource
 from standby.backup.verify import check_backup
+from standby.delta.log import open_log
 from standby.delta.timestamps import timestamp_of
 from standby.engines import CopyExecutor, Progress
 from standby.errors import ProblemFound, StandbyError, exit_code_for
-from standby.storage import join, redact
+from standby.storage import join, open_store, redact
 from standby.tables import clone
-from standby.tables.common import open_log
 from standby.tables.history import read_infos, resolve_version
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def backup_table(
     Without one (a dry run) nothing is written."""
     started = clock()
     policy, source = planned.target.policy, planned.source
-    src_log, listing = open_log(source.uri)
+    src_log, listing = open_log(open_store(source.uri))
     version = resolve_version(src_log, listing)
     commit_time = timestamp_of(read_infos(src_log, [version])[version])
     location = join(planned.target.root, planned.path)

@@ -23,10 +23,10 @@ import pyarrow.parquet as pq
 from standby.backup.catalog import BackupEntry, Catalog, Problem, Verification, names
 from standby.delta import DeltaLog, FileAction, load_snapshot
 from standby.delta import dv as dvs
+from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import is_absolute, object_path
 from standby.errors import ObjectNotFound, StandbyError
 from standby.storage import ObjectStore, is_local, open_store
-from standby.tables.common import inventory, is_missing
 
 READ_WORKERS = 8
 

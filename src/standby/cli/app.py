@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from standby.cli import backup, config, config_workspace, demo, replicate, sandbox, table
+
 app = typer.Typer(
     name="standby",
     help="Disaster recovery for Databricks lakehouses.\n\n"
@@ -16,12 +18,12 @@ app = typer.Typer(
 
 
 def _register() -> None:
-    # Imported here so that each group module can import `app` helpers without cycles.
-    from standby.cli import config, demo, replicate, sandbox, table
-
     app.add_typer(table.app, name="table")
+    config.app.command("export")(config_workspace.export_cmd)
+    config.app.command("diff")(config_workspace.diff_cmd)
+    config.app.command("sync")(config_workspace.sync_cmd)
     app.add_typer(config.app, name="config")
-    from standby.cli import backup; app.add_typer(backup.app, name="backup")  # noqa: E702, I001  # fmt: skip
+    app.add_typer(backup.app, name="backup")
     app.command("replicate")(replicate.replicate)
     app.command("status")(replicate.status)
     app.command("verify")(replicate.verify_cmd)

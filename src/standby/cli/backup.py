@@ -34,7 +34,7 @@ from standby.backup.schedule import (
     crontab_line,
     job_definition,
 )
-from standby.cli.config import config_path, current_config
+from standby.cli.context import config_path, current_config
 from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config

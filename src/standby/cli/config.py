@@ -1,12 +1,10 @@
 """`standby config check`: validate standby.yml and summarise it. The workspace commands
 `config export / diff / sync` live in `standby.cli.config_workspace` and join this group
-at the end of this module. Other command groups load the configuration with
-`current_config()`.
+in `standby.cli.app`.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -14,8 +12,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from standby.cli.output import emit, flags
-from standby.config import Config, format_duration, load_config, resolve_config_path
+from standby.cli.context import current_config
+from standby.cli.output import emit
+from standby.config import Config, format_duration
 
 app = typer.Typer(
     help="Check standby.yml; export, diff and sync workspace configuration.",
@@ -29,17 +28,6 @@ ConfigFile = Annotated[
         show_default=False,
     ),
 ]
-
-
-def config_path(file: str | None = None) -> Path:
-    """The config file a command uses: `file`, else --config, else $STANDBY_CONFIG, else
-    ./standby.yml."""
-    return resolve_config_path(file or flags().config)
-
-
-def current_config(file: str | None = None) -> Config:
-    """The validated configuration for a command (raises ConfigInvalid, exit 2)."""
-    return load_config(config_path(file))
 
 
 @app.command("check")
@@ -173,14 +161,3 @@ def _render(c: Console, s: dict[str, Any]) -> None:
             f"[yellow]note[/]: ${escape(name)} is not set here; commands that reach that "
             "site will need it."
         )
-
-
-def _register_workspace_commands() -> None:
-    from standby.cli import config_workspace as ws
-
-    app.command("export")(ws.export_cmd)
-    app.command("diff")(ws.diff_cmd)
-    app.command("sync")(ws.sync_cmd)
-
-
-_register_workspace_commands()

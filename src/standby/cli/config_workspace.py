@@ -19,8 +19,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from standby.cli.context import current_config, optional_config
 from standby.cli.output import emit, error_console, flags
-from standby.config import Config, load_config
 from standby.errors import Partial, StandbyError, exit_code_for
 from standby.workspace.diff import Diff
 from standby.workspace.export import WORKERS
@@ -67,13 +67,6 @@ def _fail(error: StandbyError) -> None:
     raise typer.Exit(exit_code_for(error))
 
 
-def _optional_config() -> Config | None:
-    from standby.cli.config import config_path
-
-    path = config_path()
-    return load_config(path) if path.exists() else None
-
-
 def export_cmd(
     site: Annotated[str, typer.Option("--site", help="The site whose workspace to export.")],
     out: Annotated[Path, typer.Option("--out", help="The snapshot directory to write.")],
@@ -81,8 +74,6 @@ def export_cmd(
     parallel: Parallel = WORKERS,
 ) -> None:
     """Export a workspace's configuration: one normalised file per object, and a manifest."""
-    from standby.cli.config import current_config
-
     with work_progress() as progress:
         snapshot = export_site(
             current_config(), site, out, kinds=_kinds(kinds), workers=parallel, progress=progress
@@ -116,7 +107,7 @@ def diff_cmd(
     """What differs between two workspaces or snapshots (exit 1 when they differ)."""
     with work_progress() as progress:
         diff = diff_sides(
-            a, b, _optional_config(), kinds=_kinds(kinds), workers=parallel, progress=progress
+            a, b, optional_config(), kinds=_kinds(kinds), workers=parallel, progress=progress
         )
     emit(diff_document(diff), lambda c: render_diff(c, diff))
     if not diff.equal:
@@ -187,8 +178,6 @@ def sync_cmd(
     parallel: Parallel = WORKERS,
 ) -> None:
     """Create or update the target's objects by name, in dependency order (idempotent)."""
-    from standby.cli.config import current_config
-
     with work_progress() as progress:
         result = sync_sites(
             current_config(),

@@ -49,6 +49,6 @@ def demo(
     ),
 ) -> None:
     """Build a two-region local lakehouse and walk through what standby does."""
-    from standby import demo as demo_lib  # the workspace sandbox is heavy: load it when used
+    from standby import demo as demo_lib  # lazily: the sandbox (databricks-sdk models) is heavy
 
     demo_lib.run(directory.resolve(), RichNarrator(console()))

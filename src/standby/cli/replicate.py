@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.errors import BadInput, Partial, ProblemFound, StandbyError
@@ -42,7 +43,6 @@ def _pairs(
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
         return [Pair(source, target)], 0, None
-    from standby.cli.config import current_config
     from standby.replication.plan import configured_pairs
 
     planned = configured_pairs(current_config(), dry_run=dry_run)
@@ -164,7 +164,7 @@ def status(
     ] = None,
 ) -> None:
     """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
-    from standby.config_types import parse_duration
+    from standby.config.types import parse_duration
 
     if source is not None and target is not None:
         pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]

@@ -13,6 +13,7 @@ from enum import Enum
 from standby.delta.actions import Action, Commit, encode_actions, parse_actions
 from standby.errors import ObjectExists, ObjectNotFound, Refused, TableNotFound
 from standby.storage.base import ObjectStore
+from standby.storage.url import redact
 
 LOG_DIR = "_delta_log"
 LAST_CHECKPOINT = f"{LOG_DIR}/_last_checkpoint"
@@ -169,3 +170,17 @@ class DeltaLog:
                 hint="Nothing was changed by this run; rerun it to start from the new version.",
             ) from e
         return raw
+
+
+def open_log(store: ObjectStore) -> tuple[DeltaLog, LogListing]:
+    """The log of the table in `store` and its listing; TableNotFound names what is there."""
+    log = DeltaLog(store)
+    listing = log.list()
+    if listing.latest is None:
+        anything = next(iter(store.list("")), None)
+        what = "it holds no _delta_log/ commits" if anything else "nothing is there"
+        raise TableNotFound(
+            f"{redact(store.url)} is not a Delta table: {what}.",
+            hint="Check the URI; a Delta table is a directory with a _delta_log/ inside.",
+        )
+    return log, listing

@@ -13,11 +13,11 @@ from typing import Any
 
 from standby.delta import dv as dvs
 from standby.delta.actions import Commit
+from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
 from standby.errors import ObjectNotFound, UnsupportedFeature
 from standby.storage import ObjectStore
-from standby.tables.common import is_missing
 
 
 @dataclass

@@ -20,6 +20,7 @@ from standby.delta import Commit, DeltaLog, load_snapshot
 from standby.delta.actions import parse_actions
 from standby.delta.features import NEVER, reader_features, writer_features
 from standby.delta.log import LogListing, commit_path
+from standby.delta.presence import inventory
 from standby.delta.snapshot import FileAction, object_path, reconstructable
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.engines import CopyExecutor, Progress, default_executor
@@ -35,7 +36,6 @@ from standby.replication.checkpoints import publish_checkpoint, publish_last_che
 from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
 from standby.replication.state import ReplicaState, read_state, write_state
 from standby.storage import ObjectStore, open_store, redact
-from standby.tables.common import inventory
 
 log = logging.getLogger(__name__)
 History = Literal["checkpoint", "all"]

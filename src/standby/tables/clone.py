@@ -20,15 +20,15 @@ from urllib.parse import quote
 from standby.delta import DeltaLog
 from standby.delta import dv as dvs
 from standby.delta.features import require_writable
+from standby.delta.log import open_log
+from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
 from standby.errors import BadInput, TargetNotEmpty
 from standby.storage import ObjectStore, normalize, open_store, redact
 from standby.tables.common import (
     commit_info,
-    inventory,
     latest_timestamp,
-    open_log,
     require_present,
 )
 from standby.tables.history import resolve_version
@@ -78,7 +78,7 @@ def clone(
     """Clone `source` at a version (latest by default) into `target`."""
     if normalize(source) == normalize(target):
         raise BadInput("The clone target is the source table itself.")
-    src_log, listing = open_log(source)
+    src_log, listing = open_log(open_store(source))
     snap = load_snapshot(
         src_log,
         resolve_version(src_log, listing, version=version, timestamp=timestamp),

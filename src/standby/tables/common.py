@@ -1,4 +1,4 @@
-"""What every table operation shares: opening a table, checking its files, writing a commit."""
+"""What every table operation shares: checking the files a version needs, writing a commit."""
 
 from __future__ import annotations
 
@@ -11,33 +11,13 @@ from standby import __version__
 from standby.delta import DeltaLog
 from standby.delta.actions import Action
 from standby.delta.features import ict_enabled
-from standby.delta.log import LOG_DIR, LogListing
+from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, Snapshot, object_path
 from standby.delta.timestamps import timestamp_of
-from standby.errors import FilesMissing, TableNotFound
-from standby.storage import ObjectStore, open_store, redact
+from standby.errors import FilesMissing
+from standby.storage import ObjectStore, redact
 
 ENGINE_INFO = f"standby/{__version__}"
-
-
-def open_log(uri: str) -> tuple[DeltaLog, LogListing]:
-    """The log of the table at `uri` and its listing; TableNotFound names what is there."""
-    store = open_store(uri)
-    log = DeltaLog(store)
-    listing = log.list()
-    if listing.latest is None:
-        anything = next(iter(store.list("")), None)
-        what = "it holds no _delta_log/ commits" if anything else "nothing is there"
-        raise TableNotFound(
-            f"{redact(store.url)} is not a Delta table: {what}.",
-            hint="Check the URI; a Delta table is a directory with a _delta_log/ inside.",
-        )
-    return log, listing
-
-
-def inventory(store: ObjectStore) -> dict[str, int]:
-    """Every object of a table directory outside the log, with its size: one listing."""
-    return {o.path: o.size for o in store.list("") if not o.path.startswith(LOG_DIR + "/")}
 
 
 def require_present(
@@ -56,18 +36,6 @@ def require_present(
             f"{redact(store.url)}: {shown}. They were probably vacuumed.",
             hint="Pick a later version, or restore the files from a backup.",
         )
-
-
-def is_missing(f: FileAction, size: int | None) -> bool:
-    """Whether a file stored at `size` bytes (None: absent) fails what the log says of it.
-
-    A DV file holds many vectors, so its logged size is a lower bound; other sizes are exact.
-    """
-    if size is None:
-        return True
-    if f.size is None:
-        return False
-    return size < f.size if f.kind == "dv" else size != f.size
 
 
 def commit_info(

@@ -7,12 +7,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from standby.delta import DeltaLog
-from standby.delta.log import LogListing
+from standby.delta.log import LogListing, open_log
 from standby.delta.snapshot import reconstructable
 from standby.delta.timestamps import commit_info_of, parse_time, timestamp_of, version_at
 from standby.errors import BadInput, VersionNotFound
-from standby.storage import is_local, redact
-from standby.tables.common import open_log
+from standby.storage import is_local, open_store, redact
 
 READ_WORKERS = 32
 
@@ -36,7 +35,7 @@ def history(uri: str, *, limit: int | None = None) -> list[HistoryEntry]:
     """The table's retained commits, newest first (at most `limit`)."""
     if limit is not None and limit < 1:
         raise BadInput(f"--limit must be a positive number, not {limit}.")
-    log, listing = open_log(uri)
+    log, listing = open_log(open_store(uri))
     versions = sorted(listing.commits, reverse=True)[:limit]
     infos = read_infos(log, versions)
     return [_entry(v, infos[v]) for v in versions]

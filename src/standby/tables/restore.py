@@ -10,14 +10,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from standby.delta.features import is_append_only, require_writable
+from standby.delta.log import open_log
+from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, files_of, load_snapshot
 from standby.errors import BadInput, UnsupportedFeature
-from standby.storage import redact
+from standby.storage import open_store, redact
 from standby.tables.common import (
     commit_info,
-    inventory,
     latest_timestamp,
-    open_log,
     require_present,
 )
 from standby.tables.history import resolve_version
@@ -50,7 +50,7 @@ def restore(
     """Restore the table at `uri` to `version` or to the version current at `timestamp`."""
     if version is None and timestamp is None:
         raise BadInput("Say what to restore to: --version N or --timestamp T.")
-    log, listing = open_log(uri)
+    log, listing = open_log(open_store(uri))
     target_version = resolve_version(log, listing, version=version, timestamp=timestamp)
     current = load_snapshot(log, listing=listing)
     target = load_snapshot(log, target_version, listing=listing)

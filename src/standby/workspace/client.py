@@ -27,7 +27,7 @@ from standby.workspace.kinds import Doc, Remote, kind
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
 
-    from standby.config_site import Workspace as WorkspaceConfig
+    from standby.config.site import Workspace as WorkspaceConfig
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from typing import Any
 
 from standby.config import Config
 from standby.workspace.kinds import Doc, select
-from standby.workspace.kinds_jobs import as_on_primary
+from standby.workspace.kinds.jobs import as_on_primary
 from standby.workspace.mapping import translate
 from standby.workspace.normalize import list_key
 from standby.workspace.snapshot import Snapshot

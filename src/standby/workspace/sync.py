@@ -25,7 +25,7 @@ from standby.workspace.client import Workspace, parallel, stops_the_run
 from standby.workspace.diff import FieldChange, compare
 from standby.workspace.export import WORKERS, Inventory, Progress, no_progress, take_inventory
 from standby.workspace.kinds import Doc, Remote, kind, select
-from standby.workspace.kinds_jobs import paused_for_standby
+from standby.workspace.kinds.jobs import paused_for_standby
 from standby.workspace.mapping import Translation, translate
 from standby.workspace.normalize import holders, rewrite_refs
 from standby.workspace.secrets import SecretSource

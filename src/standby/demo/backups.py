@@ -1,12 +1,9 @@
 """The demo's backups section: a policy in standby.yml, nightly runs, the catalog, a prune
 under the retention, and a restore.
 
-Kept apart from `standby.demo` so that each section of the walk-through stays one read.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING
 
 import deltalake
 import yaml
@@ -14,9 +11,7 @@ import yaml
 from standby.backup import Catalog, policy_targets, prune, restore_backup, run_backups
 from standby.backup.catalog import list_backups
 from standby.config import load_config
-
-if TYPE_CHECKING:
-    from standby.demo import DemoLakehouse, Narrator
+from standby.demo.lakehouse import DemoLakehouse, Narrator
 
 POLICY = {
     "name": "nightly",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from databricks.sdk.service import compute
 
-from standby.workspace.kinds import Doc, Kind, Ref, Remote, listed, posted
+from standby.workspace.kinds.base import Doc, Kind, Ref, Remote, listed, posted
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

@@ -12,7 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from standby.config_types import (
+from standby.config.types import (
     EnvName,
     EnvRef,
     Name,

@@ -1,10 +1,10 @@
 """The models of `standby.yml`: sites, storage roots, tiers, the protected set, backups,
-workspace sync and contacts; the location mapping; and `load_config`.
+workspace sync and contacts; and the location mapping.
 
 Models are strict (unknown fields are errors, so typos are caught) and hold no secret
 values: a token or a storage key is named by the environment variable that holds it and
 read only when a client is made. Every problem found while loading is reported at once,
-each with its field path and line (see `standby.config_load`).
+each with its field path and line (see `standby.config.load`).
 """
 
 from __future__ import annotations
@@ -18,10 +18,10 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BeforeValidator, Field, PrivateAttr, ValidationInfo, model_validator
 from pydantic_core import PydanticCustomError
 
-from standby.config_site import Dns, Site, Workspace
-from standby.config_types import (
+from standby.config.checks import cross_check, problems_error
+from standby.config.site import Site
+from standby.config.types import (
     Duration,
-    EnvRef,
     LocalPath,
     Name,
     RootRef,
@@ -31,34 +31,9 @@ from standby.config_types import (
     UcName,
     check_cron,
     format_duration,
-    parse_duration,
 )
 from standby.errors import BadInput, ConfigInvalid
 from standby.storage.url import join, normalize
-
-__all__ = [
-    "DEFAULT_TIERS",
-    "WORKSPACE_KINDS",
-    "BackupPolicy",
-    "Backups",
-    "Config",
-    "Contact",
-    "Dns",
-    "EnvRef",
-    "MappingRule",
-    "Protected",
-    "ProtectedTable",
-    "Retention",
-    "SecretProvider",
-    "Site",
-    "Tier",
-    "Workspace",
-    "WorkspaceSync",
-    "format_duration",
-    "load_config",
-    "parse_duration",
-    "resolve_config_path",
-]
 
 # The workspace configuration kinds `config export / diff / sync` know, in dependency order.
 # fmt: off
@@ -240,9 +215,6 @@ class Config(_Model):
     @model_validator(mode="after")
     def _cross_check(self, info: ValidationInfo) -> Config:
         if not (info.context or {}).get("cross_checked"):
-            from standby.config_checks import cross_check
-            from standby.config_load import problems_error
-
             problems = cross_check(self.model_dump())
             if problems:
                 raise problems_error(problems, source="configuration")
@@ -368,21 +340,3 @@ def with_default_tiers(data: Any) -> Any:
         base = merged.get(name, {})
         merged[name] = {**base, **tier} if isinstance(tier, dict) else tier
     return {**data, "tiers": merged}
-
-
-def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Where the config is: `explicit` (--config), else $STANDBY_CONFIG, else ./standby.yml."""
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("STANDBY_CONFIG") or "standby.yml")
-
-
-def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read, validate and cross-check a standby.yml (found as resolve_config_path says).
-
-    Raises ConfigInvalid listing every problem, one per line, each with its field path and
-    line; a missing file and YAML syntax errors (with line and column) are ConfigInvalid too.
-    """
-    from standby.config_load import load
-
-    return load(resolve_config_path(path))

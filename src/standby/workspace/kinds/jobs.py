@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from standby.workspace.kinds import Doc, Kind, Ref, Remote
+from standby.workspace.kinds.base import Doc, Kind, Ref, Remote
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

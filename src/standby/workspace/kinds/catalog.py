@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from standby.workspace.kinds import Doc, Kind, Remote
+from standby.workspace.kinds.base import Doc, Kind, Remote
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

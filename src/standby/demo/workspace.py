@@ -1,7 +1,6 @@
 """The demo's workspace section: the primary sandbox's configuration exported, diffed
 against the DR sandbox (drift: it is empty), synced into it, and diffed again (none).
 
-Kept apart from `standby.demo` so that each section of the walk-through stays one read.
 """
 
 from __future__ import annotations
@@ -10,17 +9,14 @@ import base64
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
 
 import yaml
 
 from standby.config import Config, load_config
+from standby.demo.lakehouse import DemoLakehouse, Narrator
 from standby.sandbox import RunningSandbox
-from standby.workspace.kinds_jobs import PAUSE_TAG
+from standby.workspace.kinds.jobs import PAUSE_TAG
 from standby.workspace.sites import diff_sides, export_site, sync_sites
-
-if TYPE_CHECKING:
-    from standby.demo import DemoLakehouse, Narrator
 
 TOKENS = {"primary": "STANDBY_DEMO_TOKEN_PRIMARY", "dr": "STANDBY_DEMO_TOKEN_DR"}
 

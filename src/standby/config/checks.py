@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from standby.errors import ConfigInvalid
 from standby.storage.url import normalize
 
-__all__ = ["Loc", "Problem", "cross_check"]
+__all__ = ["ConfigProblems", "Loc", "Problem", "cross_check", "problems_error"]
 
 Loc = tuple[str | int, ...]
 Sites = dict[Any, dict[Any, Any]]
@@ -36,6 +37,25 @@ class Problem:
 
     def __str__(self) -> str:
         return f"{self.path}: {self.message}" + (f" (line {self.line})" if self.line else "")
+
+
+class ConfigProblems(ConfigInvalid):
+    """ConfigInvalid with the list of problems, for callers that want them one by one."""
+
+    def __init__(self, message: str, *, problems: list[Problem], hint: str, path: str | None):
+        super().__init__(message, hint=hint, path=path)
+        self.problems = problems
+
+
+def problems_error(problems: list[Problem], *, source: str) -> ConfigProblems:
+    count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
+    lines = "\n".join(f"  {p}" for p in problems)
+    return ConfigProblems(
+        f"{source} is not valid ({count}):\n{lines}",
+        problems=problems,
+        hint="Fix each field named above, then run `standby config check` again.",
+        path=source,
+    )
 
 
 def cross_check(data: Any, *, base_dir: Path | None = None) -> list[Problem]:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from databricks.sdk.service import workspace
 
-from standby.workspace.kinds import Doc, Kind, Remote, listed
+from standby.workspace.kinds.base import Doc, Kind, Remote, listed
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient

@@ -10,7 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from standby.workspace.kinds import Doc, Kind, Ref, Remote, kind
+from standby.workspace.kinds.base import Doc, Kind, Ref, Remote
+from standby.workspace.kinds.catalog import KINDS as CATALOG_KINDS
+from standby.workspace.kinds.compute import KINDS as COMPUTE_KINDS
+from standby.workspace.kinds.jobs import KINDS as JOB_KINDS
+from standby.workspace.kinds.notebooks import KINDS as NOTEBOOK_KINDS
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -33,6 +37,8 @@ SECURABLES = {  # our kind -> Unity Catalog's securable type
     "external_locations": "external_location",
 }
 UC_GRANTS = "/api/2.1/unity-catalog/permissions"
+# The kinds whose objects carry access: every family but this one.
+PARENTS = {k.name: k for k in (*COMPUTE_KINDS, *NOTEBOOK_KINDS, *JOB_KINDS, *CATALOG_KINDS)}
 
 
 # --- object permissions --------------------------------------------------------------------
@@ -45,7 +51,7 @@ def _api_id(parent: str, item: Remote) -> str:
 
 def _permissions(w: WorkspaceClient) -> Iterator[Remote]:
     for parent, object_type in OBJECT_TYPES.items():
-        for item in kind(parent).list(w):
+        for item in PARENTS[parent].list(w):
             body = {"object_type": parent, "object_id": item.id}
             api_id = f"{object_type}/{_api_id(parent, item)}"
             yield Remote("permissions", api_id, f"{parent}/{item.name}", body, complete=False)
@@ -101,7 +107,7 @@ PERMISSIONS = Kind(
 
 def _grants(w: WorkspaceClient) -> Iterator[Remote]:
     for parent, securable in SECURABLES.items():
-        for item in kind(parent).list(w):
+        for item in PARENTS[parent].list(w):
             body = {"securable_type": securable, "full_name": item.id}
             yield Remote("grants", f"{securable}/{item.id}", f"{parent}/{item.name}", body, False)
 

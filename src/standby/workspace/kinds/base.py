@@ -1,10 +1,9 @@
-"""Resource kinds: what standby knows about each kind of workspace object, declared once.
+"""What a resource kind is: how standby lists, reads, writes and names one kind of object.
 
 A `Kind` says how to list, read, create, update and delete its objects through
 databricks-sdk; which key names an object across workspaces; which fields the server sets
 (dropped on export); which fields hold ids of other objects (rewritten to names on export,
 to the target's ids on sync); and which hold storage locations (mapped between sites).
-`KINDS` is in dependency order: an object is created after everything it references.
 """
 
 from __future__ import annotations
@@ -12,9 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-
-from standby.config import WORKSPACE_KINDS
-from standby.errors import BadInput
 
 if TYPE_CHECKING:
     from databricks.sdk import WorkspaceClient
@@ -121,59 +117,3 @@ def posted(
         w.api_client.do("POST", edit_path.format(id=item.id), body=body)
 
     return create, update
-
-
-def _registry() -> dict[str, Kind]:
-    from standby.workspace import (
-        kinds_access,
-        kinds_catalog,
-        kinds_compute,
-        kinds_jobs,
-        kinds_workspace,
-    )
-
-    found: dict[str, Kind] = {}
-    for module in (kinds_compute, kinds_workspace, kinds_jobs, kinds_catalog, kinds_access):
-        found.update({k.name: k for k in module.KINDS})
-    missing = set(WORKSPACE_KINDS) - set(found)
-    assert not missing, f"no declaration for workspace kinds {sorted(missing)}"
-    return {name: found[name] for name in WORKSPACE_KINDS}
-
-
-_KINDS: dict[str, Kind] = {}
-
-
-def kinds() -> dict[str, Kind]:
-    """Every kind by name, in dependency order (standby.config.WORKSPACE_KINDS)."""
-    if not _KINDS:
-        _KINDS.update(_registry())
-    return _KINDS
-
-
-def kind(name: str) -> Kind:
-    return kinds()[name]
-
-
-def select(names: Iterable[str] | None) -> list[str]:
-    """The kinds asked for (all when None), checked and in dependency order."""
-    if names is None:
-        return list(WORKSPACE_KINDS)
-    wanted = {n.strip() for n in names if n.strip()}
-    unknown = sorted(wanted - set(WORKSPACE_KINDS))
-    if unknown:
-        raise BadInput(
-            f"Unknown workspace kind(s): {', '.join(unknown)}.",
-            hint=f"Kinds: {', '.join(WORKSPACE_KINDS)}.",
-        )
-    return [k for k in WORKSPACE_KINDS if k in wanted]
-
-
-def needed(names: Iterable[str]) -> list[str]:
-    """`names` plus every kind their references point at (to index ids by name), in order."""
-    out = set(names)
-    todo = list(out)
-    while todo:
-        for other in kind(todo.pop()).referenced_kinds() - out:
-            out.add(other)
-            todo.append(other)
-    return [k for k in WORKSPACE_KINDS if k in out]

@@ -8,6 +8,7 @@ together with the field errors instead of only after those are fixed.
 from __future__ import annotations
 
 import difflib
+import os
 import types
 from pathlib import Path
 from typing import Annotated, Any, Union, get_args, get_origin
@@ -15,30 +16,11 @@ from typing import Annotated, Any, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from standby.config import Config, with_default_tiers
-from standby.config_checks import Loc, Problem, cross_check
+from standby.config.checks import Loc, Problem, cross_check, problems_error
+from standby.config.models import Config, with_default_tiers
 from standby.errors import ConfigInvalid
 
-__all__ = ["ConfigProblems", "Problem", "cross_check", "load", "parse_yaml", "problems_error"]
-
-
-class ConfigProblems(ConfigInvalid):
-    """ConfigInvalid with the list of problems, for callers that want them one by one."""
-
-    def __init__(self, message: str, *, problems: list[Problem], hint: str, path: str | None):
-        super().__init__(message, hint=hint, path=path)
-        self.problems = problems
-
-
-def problems_error(problems: list[Problem], *, source: str) -> ConfigProblems:
-    count = f"{len(problems)} problem" + ("s" if len(problems) > 1 else "")
-    lines = "\n".join(f"  {p}" for p in problems)
-    return ConfigProblems(
-        f"{source} is not valid ({count}):\n{lines}",
-        problems=problems,
-        hint="Fix each field named above, then run `standby config check` again.",
-        path=source,
-    )
+__all__ = ["load", "load_config", "parse_yaml", "resolve_config_path"]
 
 
 def load(path: Path) -> Config:
@@ -209,3 +191,19 @@ def _fields_at(loc: Loc) -> list[str]:
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return [n for n, f in tp.model_fields.items() if not f.exclude]
     return []
+
+
+def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
+    """Where the config is: `explicit` (--config), else $STANDBY_CONFIG, else ./standby.yml."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("STANDBY_CONFIG") or "standby.yml")
+
+
+def load_config(path: str | os.PathLike[str] | None = None) -> Config:
+    """Read, validate and cross-check a standby.yml (found as resolve_config_path says).
+
+    Raises ConfigInvalid listing every problem, one per line, each with its field path and
+    line; a missing file and YAML syntax errors (with line and column) are ConfigInvalid too.
+    """
+    return load(resolve_config_path(path))
