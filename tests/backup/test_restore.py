@@ -1,5 +1,5 @@
-"""Acceptance 1: backups of every corpus table deltalake can read, of every kind, restore to
-tables equal to the source at the version the catalog recorded."""
+"""Backups restore to tables equal to the source at the version the catalog recorded (the
+corpus tables, every kind, are in tests/corpus/test_backup.py)."""
 
 from __future__ import annotations
 
@@ -12,29 +12,9 @@ from standby.backup import Catalog, policy_targets, restore_backup, run_backups
 from standby.errors import BadInput, FilesMissing, TargetNotEmpty
 from tests.backup.policies import config_for, policy
 from tests.tables.builders import batch, history_table
-from tests.tables.reading import corpus_tables, read, readable, same_rows, table_id
+from tests.tables.reading import read, same_rows
 
-READABLE = [t for t in corpus_tables() if readable(t)]
 KINDS = ("deep", "shallow", "incremental")
-
-
-@pytest.mark.parametrize("table", READABLE, ids=table_id)
-def test_corpus_backups_restore_equal_to_the_source(table: Path, tmp_path: Path) -> None:
-    root = tmp_path / "backups"
-    config = config_for(tmp_path, str(root), [policy(k, [str(table)], kind=k) for k in KINDS])
-    result = run_backups(policy_targets(config))
-    assert not result.failures, result.failures
-    assert {b.kind for b in result.backups} == set(KINDS)
-    want = read(str(table))
-    catalog = Catalog(str(root))
-    for made in result.backups:
-        entry = catalog.get(made.id)
-        assert entry is not None and entry.source_version == made.source_version
-        assert entry.source_version == deltalake.DeltaTable(str(table)).version()
-        target = tmp_path / f"restored-{made.kind}"
-        restored = restore_backup([catalog], made.id, str(target))
-        assert restored.source_version == entry.source_version
-        assert same_rows(read(str(target)), want), made.kind
 
 
 def test_restore_is_at_the_recorded_version_after_the_source_moves_on(tmp_path: Path) -> None:

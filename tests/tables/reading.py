@@ -1,5 +1,7 @@
 """How tests read tables: deltalake for what it can read, and a small snapshot reader for
-shallow clones (deltalake 1.6 does not follow absolute paths in add actions)."""
+shallow clones (deltalake 1.6 does not follow absolute paths in add actions). Which corpus
+table deltalake can read is the manifest's to say (tests/corpus/manifest.yml), never
+decided here at collection time."""
 
 from __future__ import annotations
 
@@ -18,26 +20,8 @@ from standby.storage import open_store
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
 
 
-def corpus_tables() -> list[Path]:
-    """Every directory of the corpus that holds a _delta_log, plus the ones that pretend to."""
-    found = sorted(p.parent for p in CORPUS.rglob("_delta_log"))
-    return [*found, CORPUS / "delta-rs" / "golden"]
-
-
-def table_id(path: Path) -> str:
-    return str(path.relative_to(CORPUS))
-
-
 def read(uri: str, version: int | None = None, **options: Any) -> pa.Table:
     return deltalake.DeltaTable(uri, version=version, **options).to_pyarrow_table()
-
-
-def readable(path: Path) -> bool:
-    try:
-        read(str(path))
-        return True
-    except Exception:
-        return False
 
 
 def canonical(table: pa.Table) -> Any:

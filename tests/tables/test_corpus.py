@@ -1,4 +1,6 @@
-"""Acceptance 1 and 2 of the foundation: clone and history over every corpus table."""
+"""Acceptance 1 and 2 of the foundation: clone and history over every corpus table that
+deltalake reads (the manifest says which: tests/corpus/manifest.yml), judged by the rows
+deltalake reads. Every other table, and every refusal, is judged in tests/corpus/."""
 
 from __future__ import annotations
 
@@ -9,36 +11,23 @@ import deltalake
 import pyarrow.parquet as pq
 import pytest
 
-from standby.cli import main
 from standby.delta import DeltaLog
 from standby.errors import FilesMissing
 from standby.storage import open_store
 from standby.tables import clone, history
-from tests.tables.reading import (
-    CORPUS,
-    corpus_tables,
-    read,
-    read_snapshot,
-    readable,
-    same_rows,
-    table_id,
-)
+from tests.corpus.manifest import Expectation, working
+from tests.tables.reading import CORPUS, read, read_snapshot, same_rows
 
-TABLES = corpus_tables()
-READABLE = [t for t in TABLES if readable(t)]
-UNREADABLE = [t for t in TABLES if t not in READABLE]
-
-
-def test_corpus_is_there() -> None:
-    assert len(READABLE) >= 30 and len(UNREADABLE) >= 10, (len(READABLE), len(UNREADABLE))
+CLONED = working("clone", read=("deltalake",))
 
 
 def _has_version_zero(path: Path) -> bool:
     return (path / "_delta_log" / f"{0:020d}.json").exists()
 
 
-@pytest.mark.parametrize("table", READABLE, ids=table_id)
-def test_deep_clone_reads_identically(table: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("e", CLONED)
+def test_deep_clone_reads_identically(e: Expectation, tmp_path: Path) -> None:
+    table = e.path
     result = clone(str(table), str(tmp_path / "latest"))
     assert result.target_version == 0
     assert same_rows(read(str(tmp_path / "latest")), read(str(table)))
@@ -49,7 +38,12 @@ def test_deep_clone_reads_identically(table: Path, tmp_path: Path) -> None:
     assert int(metrics["sourceNumOfFiles"]) == result.source_num_of_files
     assert int(metrics["numCopiedFiles"]) == result.source_num_of_files
     if _has_version_zero(table):
-        clone(str(table), str(tmp_path / "v0"), version=0)
+        try:
+            clone(str(table), str(tmp_path / "v0"), version=0)
+        except FilesMissing:  # the corpus lost files of version 0: no reader can read it
+            with pytest.raises(Exception):  # noqa: B017 - any reader error will do
+                read(str(table), version=0)
+            return
         try:
             want = read(str(table), version=0)
         except Exception:  # deltalake cannot read this version of the source either
@@ -57,8 +51,9 @@ def test_deep_clone_reads_identically(table: Path, tmp_path: Path) -> None:
         assert same_rows(read(str(tmp_path / "v0")), want)
 
 
-@pytest.mark.parametrize("table", READABLE, ids=table_id)
-def test_shallow_clone_reads_identically(table: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("e", CLONED)
+def test_shallow_clone_reads_identically(e: Expectation, tmp_path: Path) -> None:
+    table = e.path
     result = clone(str(table), str(tmp_path / "s"), shallow=True)
     assert result.num_copied_files == 0
     assert not [p for p in (tmp_path / "s").iterdir() if p.name != "_delta_log"]
@@ -72,35 +67,13 @@ def test_shallow_clone_reads_identically(table: Path, tmp_path: Path) -> None:
     assert mine.num_rows == source.num_rows
 
 
-@pytest.mark.parametrize("table", READABLE, ids=table_id)
-def test_history_lists_the_versions_deltalake_lists(table: Path) -> None:
-    ours = [e.version for e in history(str(table))]
-    theirs = [h["version"] for h in deltalake.DeltaTable(str(table)).history()]
-    assert ours == sorted(theirs, reverse=True)
-
-
-@pytest.mark.parametrize("table", UNREADABLE, ids=table_id)
-def test_unreadable_tables_fail_cleanly_or_work(
-    table: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    for args in (
-        ["table", "clone", str(table), str(tmp_path / "deep")],
-        ["table", "clone", "--shallow", str(table), str(tmp_path / "shallow")],
-        ["table", "history", str(table)],
-    ):
-        code = main(args)
-        err = capsys.readouterr().err
-        assert "Traceback" not in err
-        if code == 0:
-            continue
-        assert code in (2, 5), (args, code, err)
-        assert err.startswith("error: ") and err.strip(), err
-        if args[1] == "clone":
-            target = Path(args[-1])
-            assert not target.exists() or not any(target.rglob("*")), "half-written target"
-    deep = tmp_path / "deep"
-    if (deep / "_delta_log").exists():  # it worked: the clone must be a table of its own
-        assert DeltaLog(open_store(str(deep))).list().latest == 0
+@pytest.mark.parametrize("e", working("clone", read=("deltalake",)))
+def test_history_lists_the_versions_deltalake_lists(e: Expectation) -> None:
+    """Every retained commit, newest first; deltalake leaves out commits with no commitInfo."""
+    ours = [h.version for h in history(e.uri)]
+    theirs = [h["version"] for h in deltalake.DeltaTable(e.uri).history()]
+    assert set(theirs) <= set(ours)
+    assert ours == sorted(DeltaLog(open_store(e.uri)).list().commits, reverse=True)
 
 
 DAT = sorted((CORPUS / "dat").iterdir())

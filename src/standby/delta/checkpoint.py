@@ -18,6 +18,7 @@ from standby.storage.base import ObjectStore
 
 # Only these actions matter for a snapshot; remove tombstones and the rest are skipped.
 SNAPSHOT_ACTIONS = ("add", "metaData", "protocol", "txn", "domainMetadata", "sidecar")
+TAIL_BYTES = 16 << 20  # footers are KiB to a few MiB
 
 
 def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Action], list[str]]:
@@ -32,14 +33,37 @@ def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Acti
 
 
 def sidecar_paths(store: ObjectStore, files: list[LogFile]) -> list[str]:
-    """The sidecars a V2 checkpoint references (none for classic checkpoints)."""
-    if not any(f.kind is LogKind.CHECKPOINT_V2 for f in files):
-        return []
+    """The sidecars a V2 checkpoint references (none for classic checkpoints).
+
+    A V2 checkpoint may carry a classic name (`<v>.checkpoint.parquet`): a single-file
+    checkpoint is V2 when its schema has a `sidecar` column, read from its footer.
+    """
     paths: list[str] = []
     for f in files:
+        if f.kind is LogKind.CHECKPOINT and "sidecar" not in _parquet_columns(store, f.path):
+            continue
+        if f.kind not in (LogKind.CHECKPOINT, LogKind.CHECKPOINT_V2):
+            continue
         for a in _read_file(store, f.path, kinds=("sidecar",)):
             paths.append(f"{SIDECAR_DIR}/{a['sidecar']['path']}")
     return paths
+
+
+def _parquet_columns(store: ObjectStore, path: str) -> list[str]:
+    """The top-level columns of a parquet object, from its footer; the body is streamed
+    past, never held (a classic checkpoint can be large)."""
+    tail = b""
+    for chunk in store.stream(path):
+        tail = (tail + chunk)[-(TAIL_BYTES):]
+    size = int.from_bytes(tail[-8:-4], "little") + 8 if len(tail) >= 8 else len(tail) + 1
+    if tail[-4:] != b"PAR1" or size > len(tail):
+        tail, size = store.get(path), 0  # an unusually large footer: read the whole object
+    try:
+        if size:
+            return list(pq.read_schema(io.BytesIO(b"PAR1" + tail[-size:])).names)
+        return list(pq.read_schema(io.BytesIO(tail)).names)
+    except (pa.ArrowInvalid, OSError) as e:
+        raise BadInput(f"Checkpoint {path} is not a readable parquet file: {e}") from e
 
 
 def _read_file(

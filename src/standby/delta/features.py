@@ -43,6 +43,7 @@ COPYABLE = frozenset(
         "variantType-preview",
         "variantShredding-preview",
         "allowColumnDefaults",
+        "materializePartitionColumns",
     }
 )
 # Features that need more than copied actions: iceberg metadata kept in sync, or a catalog

@@ -55,6 +55,7 @@ class LogFile:
     version: int | None = None
     part: int | None = None
     parts: int | None = None
+    end: int | None = None  # the last version a compacted log file covers
 
 
 def classify(path: str, size: int = 0) -> LogFile:
@@ -69,7 +70,8 @@ def classify(path: str, size: int = 0) -> LogFile:
         if m:
             part = int(m.group(2)) if kind is LogKind.CHECKPOINT_PART else None
             parts = int(m.group(3)) if kind is LogKind.CHECKPOINT_PART else None
-            return LogFile(path, kind, size, int(m.group(1)), part, parts)
+            end = int(m.group(2)) if kind is LogKind.COMPACTED else None
+            return LogFile(path, kind, size, int(m.group(1)), part, parts, end)
     return LogFile(path, LogKind.OTHER, size)
 
 
@@ -101,6 +103,12 @@ class LogListing:
             self.sidecars[f.path] = f
         else:
             self.others.append(f)
+
+    @property
+    def compactions(self) -> list[LogFile]:
+        """Compacted log files (`<start>.<end>.compacted.json`): the actions of commits
+        start..end in one file, an optional shortcut for readers."""
+        return [f for f in self.others if f.kind is LogKind.COMPACTED]
 
     def complete_checkpoints(self) -> dict[int, list[LogFile]]:
         """Checkpoints whose files are all present: one V2 file, one classic file, or every

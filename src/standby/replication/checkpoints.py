@@ -49,6 +49,26 @@ def publish_last_checkpoint(
     return True
 
 
+def publish_compactions(
+    listing: LogListing,
+    source: ObjectStore,
+    target: ObjectStore,
+    *,
+    complete_from: int,
+    replica_latest: int,
+    done: set[str],
+) -> None:
+    """Copy compacted log files whose every commit the replica holds: a reader may read one
+    in place of its commits, so it goes after the last of them, like a checkpoint."""
+    for f in listing.compactions:
+        if f.path in done or f.version is None or f.end is None:
+            continue
+        if complete_from <= f.version and f.end <= replica_latest:
+            if not _same_size(source, target, f.path):
+                copy_object(source, f.path, target, f.path)
+            done.add(f.path)
+
+
 def checkpoint_versions(listing: LogListing) -> set[int]:
     return set(listing.complete_checkpoints())
 

@@ -32,7 +32,11 @@ from standby.errors import (
     TableNotFound,
     UnsupportedFeature,
 )
-from standby.replication.checkpoints import publish_checkpoint, publish_last_checkpoint
+from standby.replication.checkpoints import (
+    publish_checkpoint,
+    publish_compactions,
+    publish_last_checkpoint,
+)
 from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
 from standby.replication.state import ReplicaState, read_state, write_state
 from standby.storage import ObjectStore, open_store, redact
@@ -88,6 +92,7 @@ class Replicator:
         self.table_id: str | None = None
         self.state: ReplicaState | None = None  # kept between passes when following
         self.published_checkpoints: set[int] = set()
+        self.published_compactions: set[str] = set()
         self._hint_synced_at = -1  # len(published_checkpoints) when _last_checkpoint matched
 
     def run(self) -> TableReplication:
@@ -160,6 +165,15 @@ class Replicator:
                 publish_checkpoint(files, self.src, self.dst)
                 have.add(version)
         self.published_checkpoints |= have
+        self.published_compactions.update(f.path for f in dst.compactions)
+        publish_compactions(
+            src,
+            self.src,
+            self.dst,
+            complete_from=state.complete_from,
+            replica_latest=state.last_version,
+            done=self.published_compactions,
+        )
         # The hint changes only with a new checkpoint: a quiet poll does not read it.
         if self._hint_synced_at != len(self.published_checkpoints):
             synced = publish_last_checkpoint(
