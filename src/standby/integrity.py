@@ -17,19 +17,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from standby.delta import DeltaLog, load_snapshot
+from standby.delta import DeltaLog, load_snapshot, wholeness
+from standby.delta.columnar import parse_json_log
+from standby.delta.fileset import FileAction, FileSet, referenced
 from standby.delta.log import LAST_CHECKPOINT, commit_path, open_log
-from standby.delta.presence import inventory, is_missing
-from standby.delta.snapshot import (
-    FileAction,
-    FileKey,
-    file_key,
-    files_of,
-    object_path,
-    reconstructable,
-)
+from standby.delta.presence import inventory
+from standby.delta.snapshot import object_path, reconstructable
 from standby.errors import ObjectNotFound, Refused, StandbyError
 from standby.replication.state import read_state
 from standby.storage import ObjectStore, open_store, redact
@@ -54,16 +50,16 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def referenced_since(dl: DeltaLog, listing: Any, start: int) -> list[FileAction]:
+def referenced_since(dl: DeltaLog, listing: Any, start: int) -> FileSet:
     """Files any version from `start` to the latest references: the snapshot at `start`
     plus every file added after it."""
-    snapshot = load_snapshot(dl, start, listing=listing)
-    files = {f.path: f for f in snapshot.referenced_files()}
+    sets = [load_snapshot(dl, start, listing=listing).referenced()]
     for v in range(start + 1, listing.latest + 1):
-        commit = dl.read_commit(v)
-        for f in files_of(commit.of("add")) + files_of(commit.of("cdc"), kind="cdc"):
-            files.setdefault(f.path, f)
-    return list(files.values())
+        _, files = parse_json_log(dl.store.get(commit_path(v)), where=commit_path(v))
+        action = files.column("action")
+        sets.append(referenced(files.filter(pc.equal(action, "add"))))
+        sets.append(referenced(files.filter(pc.equal(action, "cdc")), kind="cdc"))
+    return FileSet.union(sets)
 
 
 def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> VerifyReport:
@@ -74,25 +70,30 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
     assert span is not None
     start = max(span[0], state.complete_from if state else span[0])
     files = referenced_since(dl, listing, start)
-    present = inventory(dl.store)
-    problems: list[Problem] = []
-    for f in files:
-        if not f.relative:
-            continue
-        size = present.get(object_path(f.path))
-        if size is None:
-            problems.append(Problem(f.path, "missing", "referenced by the log, not in storage"))
-        elif is_missing(f, size):
-            problems.append(Problem(f.path, "size", f"{size} bytes, the log says {f.size}"))
+    problems = _stored_problems(files.relative(), inventory(dl.store))
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
     if source is not None and against:
         problems += _compare_commits(dl, DeltaLog(source), start, listing.latest)
     if read_data:
         damaged = {p.path for p in problems}
-        todo = [f for f in files if f.relative and f.path not in damaged]
+        todo = [f for f in files.actions() if f.relative and f.path not in damaged]
         problems += _read_contents(dl.store, source, todo)
     return VerifyReport(not problems, listing.latest, len(files), start, problems)
+
+
+def _stored_problems(files: FileSet, present: dict[str, int]) -> list[Problem]:
+    """A problem per file storage lacks or holds at another size than the log says."""
+    bad = files.missing_mask(present)
+    paths = files.table.column("path").filter(bad).to_pylist()
+    logged = files.table.column("size").filter(bad).to_pylist()
+    stored = files.stored_sizes(present).filter(bad).to_pylist()
+    return [
+        Problem(path, "missing", "referenced by the log, not in storage")
+        if have is None
+        else Problem(path, "size", f"{have} bytes, the log says {size}")
+        for path, size, have in zip(paths, logged, stored, strict=True)
+    ]
 
 
 def _compare_commits(replica: DeltaLog, source: DeltaLog, start: int, end: int) -> list[Problem]:
@@ -162,30 +163,10 @@ def safe_point(
     span = reconstructable(listing)
     if span is None:
         return SafePoint(None, None, listing.latest, sorted(listing.commits))
-    present = inventory(dl.store)
-    snapshot = load_snapshot(dl, span[0], listing=listing)
-    # Live file actions whose files are missing; kept up to date commit by commit.
-    holes: dict[FileKey, list[str]] = {}
-    for key, add in snapshot.files.items():
-        _track(holes, key, add, present)
-    safe = span[0] if not holes else None
-    first_whole = safe
-    for v in range(span[0] + 1, listing.latest + 1):
-        if v not in listing.commits:
-            break  # a gap: nothing after it can be read
-        for action in dl.read_commit(v).actions:
-            if "add" in action:
-                _track(holes, file_key(action["add"]), action["add"], present)
-            elif "remove" in action:
-                holes.pop(file_key(action["remove"]), None)
-        if not holes:
-            safe = v
-            first_whole = v if first_whole is None else first_whole
-    problems = [
-        Problem(p, "missing", f"needed by version {listing.latest}")
-        for paths in holes.values()
-        for p in paths
-    ]
+    found = wholeness.scan(dl, listing, span[0], inventory(dl.store))
+    safe = found.whole[-1] if found.whole else None
+    first_whole = found.whole[0] if found.whole else None
+    problems = [Problem(p, "missing", f"needed by version {listing.latest}") for p in found.missing]
     torn = [v for v in sorted(listing.commits) if safe is None or v > safe]
     result = SafePoint(safe, first_whole, listing.latest, torn, problems, dry_run=dry_run)
     if repair and torn:
@@ -193,20 +174,6 @@ def safe_point(
             raise Refused("No version of this table is whole: there is nothing safe to keep.")
         result.quarantined = _quarantine(dl, torn, safe, force=force, dry_run=dry_run)
     return result
-
-
-def _track(
-    holes: dict[FileKey, list[str]], key: FileKey, add: dict[str, Any], present: dict[str, int]
-) -> None:
-    missing = [f.path for f in files_of([add]) if f.relative and not _present(f, present)]
-    if missing:
-        holes[key] = missing
-    else:
-        holes.pop(key, None)
-
-
-def _present(f: FileAction, present: dict[str, int]) -> bool:
-    return not is_missing(f, present.get(object_path(f.path)))
 
 
 def _quarantine(

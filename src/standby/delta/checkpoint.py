@@ -1,35 +1,101 @@
 """Reading checkpoints: classic single-file, multi-part, and V2 (JSON or parquet) with sidecars.
 
-Rows become the same action dicts a JSON commit holds, so replay treats both alike.
+Non-file actions become the dicts a JSON commit holds, so replay treats both alike; add
+actions stay columns (see columnar.py), each tied to the file it came from.
 """
 
 from __future__ import annotations
 
 import io
+from dataclasses import dataclass
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from standby.delta.actions import Action, parse_actions
+from standby.delta.columnar import (
+    json_file_actions,
+    parquet_actions,
+    parquet_adds,
+    parse_json_log,
+)
 from standby.delta.log import SIDECAR_DIR, LogFile, LogKind
 from standby.errors import BadInput
 from standby.storage.base import ObjectStore
 
-# Only these actions matter for a snapshot; remove tombstones and the rest are skipped.
-SNAPSHOT_ACTIONS = ("add", "metaData", "protocol", "txn", "domainMetadata", "sidecar")
+# The non-file actions a snapshot needs; remove tombstones and the rest are skipped.
+STATE_ACTIONS = ("metaData", "protocol", "txn", "domainMetadata", "sidecar")
 TAIL_BYTES = 16 << 20  # footers are KiB to a few MiB
 
 
-def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Action], list[str]]:
-    """The actions of one checkpoint and the sidecar paths it references (table-relative)."""
-    actions: list[Action] = []
+@dataclass(frozen=True)
+class Source:
+    """A log file that file actions were read from: a JSON log file or a parquet one."""
+
+    path: str
+
+    @property
+    def is_json(self) -> bool:
+        return self.path.endswith(".json")
+
+
+@dataclass
+class CheckpointContent:
+    actions: list[Action]  # protocol, metaData, txn, domainMetadata
+    adds: list[tuple[Source, pa.Table]]  # per file (parts, sidecars), FILE_SCHEMA rows
+    sidecars: list[str]
+
+
+def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> CheckpointContent:
+    """One checkpoint: its state actions, its adds per file, the sidecars it references."""
+    content = CheckpointContent([], [], [])
     for f in files:
-        actions.extend(_read_file(store, f.path))
-    sidecars = [f"{SIDECAR_DIR}/{a['sidecar']['path']}" for a in actions if "sidecar" in a]
-    for path in sidecars:
-        actions.extend(_read_file(store, path))
-    return [a for a in actions if "sidecar" not in a], sidecars
+        _read_into(content, store, f.path)
+    content.sidecars = [
+        f"{SIDECAR_DIR}/{a['sidecar']['path']}" for a in content.actions if "sidecar" in a
+    ]
+    for path in content.sidecars:
+        _read_into(content, store, path)
+    content.actions = [a for a in content.actions if "sidecar" not in a]
+    return content
+
+
+def _read_into(content: CheckpointContent, store: ObjectStore, path: str) -> None:
+    data = store.get(path)
+    if path.endswith(".json"):
+        others, files = parse_json_log(data, where=path)
+        content.actions += [a for a in others if any(k in a for k in STATE_ACTIONS)]
+        content.adds.append((Source(path), files.filter(pc.equal(files["action"], "add"))))
+        return
+    content.actions += _state_actions(data, where=path)
+    content.adds.append((Source(path), parquet_adds(data, where=path)))
+
+
+def _state_actions(
+    data: bytes, *, where: str, kinds: tuple[str, ...] = STATE_ACTIONS
+) -> list[Action]:
+    table = parquet_actions(data, kinds, where=where)
+    actions: list[Action] = []
+    for kind in table.column_names:
+        column = table.column(kind)
+        for value in column.filter(pc.is_valid(column)).to_pylist(maps_as_pydicts="strict"):
+            actions.append({kind: _clean(value)})
+    return actions
+
+
+def file_actions(store: ObjectStore, source: Source, ords: list[int]) -> list[Action]:
+    """The whole file actions at `ords` of one source, as a JSON commit spells them."""
+    data = store.get(source.path)
+    if source.is_json:
+        return json_file_actions(data, ords, where=source.path)
+    try:
+        column = pq.read_table(io.BytesIO(data), columns=["add"]).column("add")
+    except (pa.ArrowInvalid, OSError) as e:
+        raise BadInput(f"Checkpoint {source.path} is not a readable parquet file: {e}") from e
+    rows = column.take(pa.array(ords, pa.int64())).to_pylist(maps_as_pydicts="strict")
+    return [{"add": _clean(r)} for r in rows]
 
 
 def sidecar_paths(store: ObjectStore, files: list[LogFile]) -> list[str]:
@@ -44,8 +110,12 @@ def sidecar_paths(store: ObjectStore, files: list[LogFile]) -> list[str]:
             continue
         if f.kind not in (LogKind.CHECKPOINT, LogKind.CHECKPOINT_V2):
             continue
-        for a in _read_file(store, f.path, kinds=("sidecar",)):
-            paths.append(f"{SIDECAR_DIR}/{a['sidecar']['path']}")
+        data = store.get(f.path)
+        if f.path.endswith(".json"):
+            found = [a for a in parse_actions(data, where=f.path) if "sidecar" in a]
+        else:
+            found = _state_actions(data, where=f.path, kinds=("sidecar",))
+        paths += [f"{SIDECAR_DIR}/{a['sidecar']['path']}" for a in found]
     return paths
 
 
@@ -64,27 +134,6 @@ def _parquet_columns(store: ObjectStore, path: str) -> list[str]:
         return list(pq.read_schema(io.BytesIO(tail)).names)
     except (pa.ArrowInvalid, OSError) as e:
         raise BadInput(f"Checkpoint {path} is not a readable parquet file: {e}") from e
-
-
-def _read_file(
-    store: ObjectStore, path: str, kinds: tuple[str, ...] = SNAPSHOT_ACTIONS
-) -> list[Action]:
-    data = store.get(path)
-    if path.endswith(".json"):
-        return [a for a in parse_actions(data, where=path) if any(k in a for k in kinds)]
-    try:
-        table = pq.read_table(io.BytesIO(data), columns=None)
-    except (pa.ArrowInvalid, OSError) as e:
-        raise BadInput(f"Checkpoint {path} is not a readable parquet file: {e}") from e
-    actions: list[Action] = []
-    for kind in kinds:
-        if kind not in table.column_names:
-            continue
-        column = table.column(kind)
-        for value in column.to_pylist(maps_as_pydicts="strict"):
-            if value is not None:
-                actions.append({kind: _clean(value)})
-    return actions
 
 
 MAPS = frozenset({"partitionValues", "tags", "configuration", "options"})
