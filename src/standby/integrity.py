@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 QUARANTINE = "_standby/quarantine"
 
 
-@dataclass
+@dataclass(slots=True)  # a damaged large table has one per file: keep each small
 class Problem:
     path: str
     kind: str  # missing | size | content | unreadable | commit_missing | commit_differs
@@ -50,9 +50,14 @@ class VerifyReport:
     problems: list[Problem] = field(default_factory=list)
 
 
-def referenced_since(dl: DeltaLog, listing: Any, start: int) -> FileSet:
+def referenced_since(dl: DeltaLog, listing: Any, start: int) -> list[FileAction]:
     """Files any version from `start` to the latest references: the snapshot at `start`
     plus every file added after it."""
+    return referenced_set_since(dl, listing, start).actions()
+
+
+def referenced_set_since(dl: DeltaLog, listing: Any, start: int) -> FileSet:
+    """referenced_since as columns (a large log's files are never a Python object each)."""
     sets = [load_snapshot(dl, start, listing=listing).referenced()]
     for v in range(start + 1, listing.latest + 1):
         _, files = parse_json_log(dl.store.get(commit_path(v)), where=commit_path(v))
@@ -69,7 +74,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
     span = reconstructable(listing)
     assert span is not None
     start = max(span[0], state.complete_from if state else span[0])
-    files = referenced_since(dl, listing, start)
+    files = referenced_set_since(dl, listing, start)
     problems = _stored_problems(files.relative(), inventory(dl.store))
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
@@ -166,7 +171,8 @@ def safe_point(
     found = wholeness.scan(dl, listing, span[0], inventory(dl.store))
     safe = found.whole[-1] if found.whole else None
     first_whole = found.whole[0] if found.whole else None
-    problems = [Problem(p, "missing", f"needed by version {listing.latest}") for p in found.missing]
+    needed = f"needed by version {listing.latest}"
+    problems = [Problem(p, "missing", needed) for p in found.missing]
     torn = [v for v in sorted(listing.commits) if safe is None or v > safe]
     result = SafePoint(safe, first_whole, listing.latest, torn, problems, dry_run=dry_run)
     if repair and torn:

@@ -6,12 +6,14 @@ of `standby.workspace.sites` and renders its result.
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,12 +24,21 @@ from rich.table import Table
 from standby.cli.context import current_config, optional_config
 from standby.cli.output import emit, error_console, flags
 from standby.errors import Partial, StandbyError, exit_code_for
-from standby.workspace.diff import Diff
-from standby.workspace.export import WORKERS
-from standby.workspace.export import Progress as ProgressFn
-from standby.workspace.sites import diff_sides, export_site, sync_sites
-from standby.workspace.snapshot import Snapshot
-from standby.workspace.sync import SyncResult
+
+if TYPE_CHECKING:
+    from standby.workspace.diff import Diff
+    from standby.workspace.export import Progress as ProgressFn
+    from standby.workspace.snapshot import Snapshot
+    from standby.workspace.sync import SyncResult
+
+WORKERS = 8  # requests in flight, as standby.workspace.export.WORKERS
+
+
+def _sites() -> ModuleType:
+    """standby.workspace.sites, imported when a command runs: it loads databricks-sdk, a
+    second of startup and 70 MB that every other command of the CLI does without."""
+    return importlib.import_module("standby.workspace.sites")
+
 
 Kinds = Annotated[
     list[str] | None,
@@ -75,7 +86,7 @@ def export_cmd(
 ) -> None:
     """Export a workspace's configuration: one normalised file per object, and a manifest."""
     with work_progress() as progress:
-        snapshot = export_site(
+        snapshot = _sites().export_site(
             current_config(), site, out, kinds=_kinds(kinds), workers=parallel, progress=progress
         )
     doc = {"out": str(out), **snapshot.manifest()}
@@ -106,7 +117,7 @@ def diff_cmd(
 ) -> None:
     """What differs between two workspaces or snapshots (exit 1 when they differ)."""
     with work_progress() as progress:
-        diff = diff_sides(
+        diff = _sites().diff_sides(
             a, b, optional_config(), kinds=_kinds(kinds), workers=parallel, progress=progress
         )
     emit(diff_document(diff), lambda c: render_diff(c, diff))
@@ -179,7 +190,7 @@ def sync_cmd(
 ) -> None:
     """Create or update the target's objects by name, in dependency order (idempotent)."""
     with work_progress() as progress:
-        result = sync_sites(
+        result = _sites().sync_sites(
             current_config(),
             source,
             target,

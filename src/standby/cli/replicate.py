@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Annotated
@@ -16,8 +17,8 @@ from rich.table import Table
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
-from standby.errors import BadInput, Partial, ProblemFound, StandbyError
-from standby.integrity import SafePoint, VerifyReport, safe_point, verify
+from standby.errors import BadInput, FilesMissing, Partial, ProblemFound, StandbyError
+from standby.integrity import Problem, SafePoint, VerifyReport, safe_point, verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
 from standby.replication.status import TableStatus, table_status
@@ -121,6 +122,16 @@ def replicate(
                 results.append(r)
     doc = {"tables": results, "errors": errors}
     emit(doc, lambda c: render_replicate(c, results, errors))
+    missing = [r for r in results if r.files_missing]
+    if missing:
+        first = missing[0]
+        raise FilesMissing(
+            f"The dry run of {first.source} stops where a real pass would: the source lacks "
+            f"{first.files_missing} file(s) its latest version needs "
+            f"({', '.join(first.missing_files[:3])}{', ...' if first.files_missing > 3 else ''}).",
+            hint="The source table itself is damaged; run `standby verify` on it "
+            "(--json lists every missing file).",
+        )
     if errors:
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
 
@@ -152,6 +163,14 @@ def render_replicate(c: Console, results: list[TableReplication], errors: list[s
             f"{r.seconds:.2f}",
         )
     c.print(t)
+    for r in results:
+        if r.files_missing:
+            c.print(
+                f"[red]missing[/]: {r.files_missing} file(s) of {tail(r.source)} that its latest "
+                f"version needs are not at the source; not planned to copy. First:"
+            )
+            for path in r.missing_files[:SHOWN]:
+                c.print(f"  {path}", soft_wrap=True)
     for e in errors:
         c.print(f"[red]failed[/]: {e}")
 
@@ -226,8 +245,20 @@ def render_verify(c: Console, r: VerifyReport) -> None:
         f"{r.complete_from} on: "
         + ("[green]ok[/]" if r.ok else f"[red]{len(r.problems)} problem(s)[/]")
     )
-    for p in r.problems:
-        c.print(f"  {p.kind:14} {p.path}  ({p.detail})", soft_wrap=True)
+    render_problems(c, r.problems, width=14)
+
+
+SHOWN = 20  # problems listed on a terminal; --json lists them all
+
+
+def render_problems(c: Console, problems: list[Problem], *, width: int) -> None:
+    """The first problems, then how many of each kind there are in all."""
+    for p in problems[:SHOWN]:
+        c.print(f"  {p.kind:{width}} {p.path}  ({p.detail})", soft_wrap=True)
+    if len(problems) > SHOWN:
+        kinds = Counter(p.kind for p in problems)
+        counts = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+        c.print(f"  ... {len(problems) - SHOWN} more ({counts} in all; --json lists every one)")
 
 
 def safe_point_cmd(
@@ -253,8 +284,7 @@ def render_safe_point(c: Console, r: SafePoint) -> None:
             f"safe version: {r.version} (latest {r.latest}; {len(r.torn_versions)} torn "
             f"version(s) beyond it)"
         )
-    for p in r.problems[:20]:
-        c.print(f"  {p.kind:8} {p.path}  ({p.detail})", soft_wrap=True)
+    render_problems(c, r.problems, width=8)
     if r.quarantined:
         verb = "would move" if r.dry_run else "moved"
         c.print(f"{verb} {len(r.quarantined)} file(s) to _standby/quarantine/")

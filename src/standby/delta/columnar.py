@@ -35,7 +35,6 @@ _PREFIXES = tuple(f'{{"{kind}":'.encode() for kind in FILE_ACTIONS)
 MIN_BLOCK = 1 << 20
 # The JSON reader's scratch memory goes back to the system when freed, not to a cache.
 POOL = pa.system_memory_pool()
-_KINDS = pa.array(FILE_ACTIONS, pa.string())
 
 # One row per file action, in log order; `ord` is its position among its source's file actions.
 FILE_SCHEMA = pa.schema(
@@ -155,7 +154,7 @@ def _flatten(structs: list[pa.Array]) -> pa.Table:
     keep = pa.array(rows)
     table = pa.table(
         {
-            "action": _KINDS.take(pa.array(code[rows])),
+            "action": pa.array(FILE_ACTIONS, pa.string()).take(pa.array(code[rows])),
             "path": field("path").take(keep),
             "size": field("size").take(keep),
             "dv_type": field("deletionVector", "storageType").take(keep),

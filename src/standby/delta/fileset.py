@@ -143,7 +143,7 @@ class FileSet:
         tables = [s.table for s in sets]
         if not tables:
             return FileSet(SET_SCHEMA.empty_table())
-        return FileSet(_first_per_path(pa.concat_tables(tables).combine_chunks()))
+        return FileSet(_first_per_path(pa.concat_tables(tables)))
 
 
 def referenced(files: pa.Table, *, kind: str = "data") -> FileSet:
@@ -222,6 +222,8 @@ def _first_per_path(table: pa.Table) -> pa.Table:
     paths = table.column("path")
     if pc.count_distinct(paths).as_py() == table.num_rows:
         return table
+    table = table.combine_chunks()
+    paths = table.column("path")
     seq = pa.array(np.arange(table.num_rows, dtype=np.int64))
     first = pa.table({"path": paths, "seq": seq}).group_by("path", use_threads=False)
     keep = first.aggregate([("seq", "min")]).column("seq_min")

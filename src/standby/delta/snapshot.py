@@ -181,9 +181,7 @@ def load_snapshot(
             hint="Run `standby table history` to see the versions that exist.",
         )
     checkpoints = listing.complete_checkpoints()
-    for cp in sorted((v for v in checkpoints if v <= target), reverse=True):
-        if any(v not in listing.commits for v in range(cp + 1, target + 1)):
-            continue
+    for cp in _usable(listing, target):
         try:
             return _replay(log_, target, cp, checkpoints[cp])
         except (ObjectNotFound, BadInput) as e:
@@ -195,6 +193,21 @@ def load_snapshot(
         "cleaned up and no usable checkpoint precedes it.",
         hint="Pick a later version (see `standby table history`).",
     )
+
+
+def usable_checkpoint(listing: LogListing, version: int) -> int | None:
+    """The newest complete checkpoint a replay to `version` can start from, by name only."""
+    return next(iter(_usable(listing, version)), None)
+
+
+def _usable(listing: LogListing, target: int) -> list[int]:
+    """Complete checkpoints at or before `target` with every commit after them, newest first."""
+    checkpoints = listing.complete_checkpoints()
+    return [
+        cp
+        for cp in sorted((v for v in checkpoints if v <= target), reverse=True)
+        if all(v in listing.commits for v in range(cp + 1, target + 1))
+    ]
 
 
 def _replay(log_: DeltaLog, target: int, cp: int | None, cp_files: list[LogFile]) -> Snapshot:

@@ -15,15 +15,20 @@ from standby.errors import BadInput, TimestampOutOfRange
 
 
 def commit_info_of(raw: bytes) -> dict[str, Any]:
-    """The commitInfo of a commit's bytes, parsing only the line that holds it."""
-    for line in raw.splitlines():
-        if b'"commitInfo"' in line:
-            try:
-                action = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(action, dict) and "commitInfo" in action:
-                return action["commitInfo"] or {}
+    """The commitInfo of a commit's bytes, parsing only the line that holds it (found by a
+    byte search: a commit of 100,000 adds is not split into lines for one of them)."""
+    start = 0
+    while (at := raw.find(b'"commitInfo"', start)) != -1:
+        begin = raw.rfind(b"\n", 0, at) + 1
+        end = raw.find(b"\n", at)
+        end = len(raw) if end == -1 else end
+        start = end
+        try:
+            action = json.loads(raw[begin:end])
+        except json.JSONDecodeError:
+            continue
+        if isinstance(action, dict) and "commitInfo" in action:
+            return action["commitInfo"] or {}
     return {}
 
 

@@ -8,16 +8,23 @@ A file already present at the size the log says is never copied again (invariant
 from __future__ import annotations
 
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from standby.delta import dv as dvs
 from standby.delta.actions import Commit
-from standby.delta.presence import is_missing
+from standby.delta.fileset import FileSet, referenced
+from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
 from standby.errors import ObjectNotFound, UnsupportedFeature
 from standby.storage import ObjectStore
+
+LISTING_FROM = 256  # files to check at once: from here one listing costs less than heads
 
 
 @dataclass
@@ -45,6 +52,59 @@ def refuse_external(adds: Iterable[dict[str, Any]], *, table: str, version: int)
                 "as a shallow clone does. Replication copies tables whose files live inside them.",
                 hint="Deep-clone the table first (standby table clone), and replicate the clone.",
             )
+
+
+def refuse_external_columns(files: pa.Table, *, table: str, version: int) -> None:
+    """refuse_external for file actions as columns (FILE_SCHEMA rows)."""
+    paths = files.column("path")
+    outside = pc.or_(
+        pc.or_(pc.match_substring(paths, "://"), pc.starts_with(paths, "/")),
+        pc.fill_null(pc.equal(files.column("dv_type"), "p"), False),
+    )
+    if pc.any(outside).as_py():
+        first = files.filter(outside).slice(0, 1).to_pylist()[0]
+        dv = {"storageType": first["dv_type"], "pathOrInlineDv": first["dv_path"]}
+        refuse_external(
+            [{"path": first["path"], "deletionVector": dv}], table=table, version=version
+        )
+
+
+def commit_fileset(files: pa.Table, *, table: str, version: int) -> FileSet:
+    """Data, cdc and deletion-vector files of a commit's file actions (as columns)."""
+    action = files.column("action")
+    adds = files.filter(pc.equal(action, "add"))
+    refuse_external_columns(adds, table=table, version=version)
+    return FileSet.union(
+        [referenced(adds), referenced(files.filter(pc.equal(action, "cdc")), kind="cdc")]
+    )
+
+
+def lacking(
+    files: FileSet, target: ObjectStore, known: dict[str, int] | None, heads: ThreadPoolExecutor
+) -> FileSet:
+    """The files the target lacks or holds short: by a head each, or from `known` (a
+    listing) with a head only for what it says is short (a DV file's size is a bound)."""
+    if known is None:
+        need = list(heads.map(lambda f: bool(missing_on_target([f], target)), files.actions()))
+        return files.filter(pa.array(need, pa.bool_()))
+    lacks = files.missing_mask(known)
+    todo = files if pc.all(lacks).as_py() else files.filter(lacks)
+    listed = pc.is_valid(todo.stored_sizes(known))
+    if not pc.any(listed).as_py():
+        return todo
+    short = todo.filter(listed)
+    need = list(heads.map(lambda f: bool(missing_on_target([f], target)), short.actions()))
+    return FileSet.union([todo.filter(pc.invert(listed)), short.filter(pa.array(need, pa.bool_()))])
+
+
+def note_copied(known: dict[str, int] | None, files: FileSet) -> None:
+    """Record in `known` (a listing kept up to date) the files copied, at their size."""
+    if known is None:
+        return
+    for key, size in zip(
+        files.keys().to_pylist(), files.table.column("size").to_pylist(), strict=True
+    ):
+        known[key] = max(size or 0, known.get(key, 0))
 
 
 def missing_on_target(
@@ -84,7 +144,13 @@ def copy_files(
     try:
         stats = executor.run(list(tasks.values()), progress=progress)
     except ObjectNotFound:
-        gone = [k for k, t in tasks.items() if not _exists(source, t.src_path)]
+        # Which files the source lacks: one listing when there are many, else a head each.
+        listed = inventory(source) if len(tasks) > LISTING_FROM else None
+        gone = [
+            k
+            for k, t in tasks.items()
+            if (t.src_path not in listed if listed is not None else not _exists(source, t.src_path))
+        ]
         if not gone:
             raise
         outcome.vacuumed = gone

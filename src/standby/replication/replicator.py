@@ -13,20 +13,19 @@ import logging
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from standby.delta import Commit, DeltaLog, load_snapshot
-from standby.delta.actions import parse_actions
+from standby.delta.columnar import parse_json_log
 from standby.delta.features import NEVER, reader_features, writer_features
+from standby.delta.fileset import FileSet
 from standby.delta.log import LogListing, commit_path
 from standby.delta.presence import inventory
-from standby.delta.snapshot import FileAction, object_path, reconstructable
+from standby.delta.snapshot import reconstructable, usable_checkpoint
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.engines import CopyExecutor, Progress, default_executor
 from standby.errors import (
     Diverged,
-    FilesMissing,
     ObjectExists,
     Refused,
     TableNotFound,
@@ -37,8 +36,16 @@ from standby.replication.checkpoints import (
     publish_compactions,
     publish_last_checkpoint,
 )
-from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
+from standby.replication.files import (
+    commit_fileset,
+    copy_files,
+    lacking,
+    note_copied,
+    refuse_external_columns,
+)
+from standby.replication.result import TableReplication
 from standby.replication.state import ReplicaState, read_state, write_state
+from standby.replication.vacuum import PlanStops, SourceFiles
 from standby.storage import ObjectStore, open_store, redact
 
 log = logging.getLogger(__name__)
@@ -47,24 +54,6 @@ BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
-
-
-@dataclass
-class TableReplication:
-    """What one pass did; the --json contract of `replicate`."""
-
-    source: str
-    target: str
-    from_version: int | None  # first version published by this pass
-    to_version: int | None  # the replica's version after it
-    files_copied: int
-    bytes_copied: int
-    commits_published: int
-    seconds: float
-    complete_from: int | None = None
-    vacuumed_files: int = 0
-    source_version: int | None = None
-    dry_run: bool = False
 
 
 class Replicator:
@@ -94,9 +83,11 @@ class Replicator:
         self.published_checkpoints: set[int] = set()
         self.published_compactions: set[str] = set()
         self._hint_synced_at = -1  # len(published_checkpoints) when _last_checkpoint matched
+        self.source_files = SourceFiles(self.src_log, self.name)
 
     def run(self) -> TableReplication:
         started = time.monotonic()
+        self.source_files = SourceFiles(self.src_log, self.name)
         state = self.state if self.state is not None else read_state(self.dst)
         hint = state.last_version if state else -1
         # A little behind the hint, so checkpoints written after their commit are seen too.
@@ -118,6 +109,30 @@ class Replicator:
             0.0,
             state.complete_from if state else None,
         )
+        result.source_version, result.dry_run = src_listing.latest, self.dry_run
+        try:
+            state, src_listing = self._advance(src_listing, replica_latest, state, result)
+        except PlanStops:  # a dry run stops where the real pass would: this is its plan
+            result.seconds = round(time.monotonic() - started, 3)
+            return result
+        if not self.dry_run:
+            self._late_checkpoints(src_listing, dst_listing, state)
+            self.state = state
+        result.source_version = src_listing.latest
+        result.dry_run = self.dry_run
+        result.to_version = state.last_version
+        result.complete_from = state.complete_from
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _advance(
+        self,
+        src_listing: LogListing,
+        replica_latest: int | None,
+        state: ReplicaState | None,
+        result: TableReplication,
+    ) -> tuple[ReplicaState, LogListing]:
+        """Seed or adopt the replica, then publish every commit it lacks."""
         if replica_latest is None:
             state = self._seed(src_listing, result)
             self.table_id = state.source_table_id
@@ -132,15 +147,7 @@ class Replicator:
             # the version from which the source is whole again.
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
-        if not self.dry_run:
-            self._late_checkpoints(src_listing, dst_listing, state)
-            self.state = state
-        result.source_version = src_listing.latest
-        result.dry_run = self.dry_run
-        result.to_version = state.last_version
-        result.complete_from = state.complete_from
-        result.seconds = round(time.monotonic() - started, 3)
-        return result
+        return state, src_listing
 
     def _adopt(self, replica_latest: int) -> ReplicaState:
         span = reconstructable(self.dst_log.list())
@@ -219,8 +226,14 @@ class Replicator:
         if span is None:
             raise TableNotFound(f"The log of {self.name} cannot rebuild any version.")
         if self.history == "checkpoint":
-            snapshot = load_snapshot(self.src_log, listing=listing)
-            base = snapshot.checkpoint_version
+            # The latest checkpoint, found by name; only the one it names is read (with no
+            # checkpoint at all, commit 0 on: a large log is not replayed to learn that).
+            base = usable_checkpoint(listing, span[1])
+            snapshot = load_snapshot(
+                self.src_log, span[0] if base is None else base, listing=listing
+            )
+            if snapshot.checkpoint_version != base:  # unreadable: an older one serves
+                base = snapshot.checkpoint_version
         else:
             base = None if span[0] == 0 else span[0]
             snapshot = load_snapshot(self.src_log, base if base is not None else 0, listing=listing)
@@ -241,10 +254,10 @@ class Replicator:
             if snapshot.version == base
             else load_snapshot(self.src_log, base, listing=listing)
         )
-        refuse_external(base_snapshot.files.values(), table=self.name, version=base)
+        refuse_external_columns(base_snapshot.live, table=self.name, version=base)
         known = inventory(self.dst)
-        files = missing_on_target(base_snapshot.referenced_files(), self.dst, known=known)
-        self._copy(files, state, result)
+        files = base_snapshot.referenced()
+        self._copy(files.filter(files.missing_mask(known)), state, result, known)
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
@@ -285,18 +298,22 @@ class Replicator:
         with ThreadPoolExecutor(READERS) as readers:
             for i in range(0, len(versions), BATCH_COMMITS):
                 batch = versions[i : i + BATCH_COMMITS]
-                raws = list(readers.map(self.src_log.read_raw, batch))
-                commits = [
-                    Commit(v, parse_actions(r or b"", where=commit_path(v)), r or b"")
-                    for v, r in zip(batch, raws, strict=True)
-                ]
-                files = [f for c in commits for f in self._files_of(c)]
-                self._copy(self._to_copy(files, known, readers), state, result)
-                for c in commits:
-                    self._publish(c.version, c.raw, listing, state, result)
+                raws = [r or b"" for r in readers.map(self.src_log.read_raw, batch)]
+                files = FileSet.union(
+                    self._files_of(v, r) for v, r in zip(batch, raws, strict=True)
+                )
+                todo = lacking(files, self.dst, known, readers)
+                del files  # a large batch's files: only what it lacks is kept
+                if self.dry_run:  # nothing is published: the commits' bytes can go now
+                    raws = [b""] * len(raws)
+                self._copy(todo, state, result, known)
+                for v, raw in zip(batch, raws, strict=True):
+                    self._publish(v, raw, listing, state, result)
                 self._save(state)
 
-    def _files_of(self, commit: Commit) -> list[FileAction]:
+    def _files_of(self, version: int, raw: bytes) -> FileSet:
+        others, files = parse_json_log(raw, where=commit_path(version))
+        commit = Commit(version, others, raw)
         for p in commit.of("protocol"):
             self._refuse_features(p)
         for m in commit.of("metaData"):
@@ -306,59 +323,26 @@ class Replicator:
                     f"the replica follows {self.table_id}).",
                     hint="Replicate the new table into a new location.",
                 )
-        return commit_files(commit, table=self.name)
+        return commit_fileset(files, table=self.name, version=version)
 
-    def _needs_copy(self, f: FileAction) -> bool:
-        return bool(missing_on_target([f], self.dst))
-
-    def _to_copy(
-        self, files: list[FileAction], known: dict[str, int] | None, readers: ThreadPoolExecutor
-    ) -> list[FileAction]:
-        """The files the replica lacks or holds short: by a head each, or from `known` (a
-        listing, kept up to date here) with a head only for what it says is short."""
-        if known is None:
-            need = list(readers.map(self._needs_copy, files))
-            return [f for f, n in zip(files, need, strict=True) if n]
-        todo = missing_on_target(files, self.dst, known=known)
-        absent = [f for f in todo if object_path(f.path) not in known]
-        listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
-        short = [f for f, n in zip(listed, readers.map(self._needs_copy, listed), strict=True) if n]
-        for f in absent + short:
-            key = object_path(f.path)
-            known[key] = max(f.size or 0, known.get(key, 0))
-        return absent + short
-
-    def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
-        if not files:
+    def _copy(
+        self,
+        files: FileSet,
+        state: ReplicaState,
+        result: TableReplication,
+        known: dict[str, int] | None,
+    ) -> None:
+        if not len(files):
             return
-        if self.dry_run:  # the plan: what a real pass would copy now
-            result.files_copied += len(files)
-            result.bytes_copied += sum(f.size or 0 for f in files)
+        if self.dry_run:
+            self.source_files.plan(files, state, result, known)
             return
-        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
+        note_copied(known, files)
+        outcome = copy_files(files.actions(), self.src, self.dst, self.executor, self.progress)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
         if outcome.vacuumed:
-            self._accept_vacuumed(outcome.vacuumed, state, result)
-
-    def _accept_vacuumed(
-        self, gone: list[str], state: ReplicaState, result: TableReplication
-    ) -> None:
-        """Files vacuumed at the source before we copied them are lost to every reader of
-        those old versions, ours and the source's alike. Only the versions that need them
-        are affected: the replica is complete again from the source's current version."""
-        latest = load_snapshot(self.src_log)
-        live = {object_path(f.path) for f in latest.referenced_files()}
-        if any(p in live for p in gone):
-            raise FilesMissing(
-                f"The source {self.name} references files it does not have: {gone[:3]}.",
-                hint="The source table itself is damaged; run `standby verify` on it.",
-            )
-        log.warning(
-            "%d file(s) of %s were vacuumed before they were replicated", len(gone), self.name
-        )
-        result.vacuumed_files += len(gone)
-        state.complete_from = max(state.complete_from, latest.version)
+            self.source_files.accept_vacuumed(outcome.vacuumed, state, result)
 
     def _publish(
         self,
