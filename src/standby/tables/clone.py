@@ -88,7 +88,7 @@ def clone(
     require_writable(snap.protocol, operation="clone", table=src_name)
     require_present(
         src_log.store,
-        snap.referenced_files(),
+        snap.referenced(),
         what=f"Cloning {src_name} at version {snap.version}",
         present=inventory(src_log.store),
     )

@@ -11,6 +11,7 @@ from standby import __version__
 from standby.delta import DeltaLog
 from standby.delta.actions import Action
 from standby.delta.features import ict_enabled
+from standby.delta.fileset import FileSet
 from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, Snapshot, object_path
 from standby.delta.timestamps import timestamp_of
@@ -21,12 +22,19 @@ ENGINE_INFO = f"standby/{__version__}"
 
 
 def require_present(
-    store: ObjectStore, files: Iterable[FileAction], *, what: str, present: dict[str, int]
+    store: ObjectStore,
+    files: Iterable[FileAction] | FileSet,
+    *,
+    what: str,
+    present: dict[str, int],
 ) -> None:
     """Raise FilesMissing if a relative file is absent or shorter than the log says."""
-    missing = [
-        f.path for f in files if f.relative and is_missing(f, present.get(object_path(f.path)))
-    ]
+    if isinstance(files, FileSet):  # a large table's files, checked in columns
+        missing = files.filter(files.missing_mask(present)).paths
+    else:
+        missing = [
+            f.path for f in files if f.relative and is_missing(f, present.get(object_path(f.path)))
+        ]
     if missing:
         shown = ", ".join(missing[:3]) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else ""
