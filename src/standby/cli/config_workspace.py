@@ -226,11 +226,13 @@ def render_sync(c: Console, result: SyncResult) -> None:
         c.print(
             f"[green]no changes[/]: {title}: {unchanged} object(s) already match.", soft_wrap=True
         )
+    elif result.dry_run:
+        c.print(f"would make {len(changes)} change(s); {unchanged} object(s) already match.")
     else:
         c.print(f"{len(changes)} change(s), {unchanged} object(s) already matched.")
-    verb = "would set" if result.dry_run else "set"
+    verb = "secrets that would be set" if result.dry_run else "secrets set"
     if result.secrets_set:
-        c.print(f"secrets {verb}: {escape(', '.join(result.secrets_set))}", soft_wrap=True)
+        c.print(f"{verb}: {escape(', '.join(result.secrets_set))}", soft_wrap=True)
     for key in result.secrets_unfilled:
         c.print(f"[yellow]secret not filled[/]: {escape(key)}", soft_wrap=True)
 

@@ -30,6 +30,7 @@ from standby.workspace.mapping import Translation, translate
 from standby.workspace.normalize import holders, rewrite_refs
 from standby.workspace.secrets import SecretSource
 from standby.workspace.snapshot import Snapshot
+from standby.workspace.wrappers import dry_run_of
 
 DONE, PLANNED, FAILED, UNCHANGED = "done", "planned", "failed", "unchanged"
 
@@ -68,16 +69,26 @@ class SyncResult:
         return [f"{a.kind}/{a.name}" for a in self.failed if a.op != "delete"]
 
     def check(self) -> None:
-        """Raise Partial when an object failed or a secret could not be filled."""
-        if self.failed or self.secrets_unfilled:
-            parts = [f"{a.kind}/{a.name}: {a.error}" for a in self.failed]
-            parts += [f"secret {s}" for s in self.secrets_unfilled]
+        """Raise Partial when an object failed or a secret could not be filled (on a dry
+        run: would fail; nothing was changed)."""
+        if not self.failed and not self.secrets_unfilled:
+            return
+        parts = [f"{a.kind}/{a.name}: {a.error}" for a in self.failed]
+        parts += [f"secret {s}" for s in self.secrets_unfilled]
+        listed = "\n".join(f"- {p}" for p in parts)
+        counts = (
+            f"{len(self.failed)} object(s) {'would fail' if self.dry_run else 'failed'} and "
+            f"{len(self.secrets_unfilled)} secret(s) could not be filled"
+        )
+        if self.dry_run:
             raise Partial(
-                f"The sync did not finish: {len(self.failed)} object(s) failed and "
-                f"{len(self.secrets_unfilled)} secret(s) could not be filled; the rest is "
-                "synced.\n" + "\n".join(f"- {p}" for p in parts),
-                hint="Fix these and rerun `standby config sync`: it picks up where it stopped.",
+                f"Dry run: the sync would not finish: {counts}. Nothing was changed.\n{listed}",
+                hint="Fix these, then run `standby config sync` without --dry-run.",
             )
+        raise Partial(
+            f"The sync did not finish: {counts}; the rest is synced.\n{listed}",
+            hint="Fix these and rerun `standby config sync`: it picks up where it stopped.",
+        )
 
 
 @dataclass
@@ -104,8 +115,10 @@ def sync(
     workers: int = WORKERS,
     progress: Progress = no_progress,
 ) -> SyncResult:
-    """Make `target` match `source` (see the module's guarantees). With `dry_run` the
-    target must be composed to record writes (`open_workspace(..., dry_run=True)`)."""
+    """Make `target` match `source` (see the module's guarantees). With `dry_run` nothing
+    is written, whatever `target` is: its writes are recorded instead (`dry_run_of`)."""
+    if dry_run:
+        target = dry_run_of(target)
     chosen = [k for k in select(kinds) if k in source.objects]
     if prune and source.missing:
         raise Refused(
@@ -143,7 +156,11 @@ def sync(
     except Unreachable as e:
         left = sorted(f"{k}/{n}" for k, n in run.pending)
         shown = ", ".join(left[:50]) + (f" and {len(left) - 50} more" if len(left) > 50 else "")
-        e.message += f" Not synced yet: {shown or 'nothing'}."
+        e.message += (
+            f" Not planned yet (dry run; nothing was changed): {shown or 'nothing'}."
+            if dry_run
+            else f" Not synced yet: {shown or 'nothing'}."
+        )
         raise
     order = {k: i for i, k in enumerate(chosen)}
     # In the order they were made: writes by kind, then deletes in reverse dependency order.

@@ -128,6 +128,11 @@ class DryRunWorkspace:
         self.writes.append(f"delete secret {scope}/{key}")
 
 
+def dry_run_of(ws: Workspace) -> Workspace:
+    """`ws` with its writes recorded, not made (itself when it records them already)."""
+    return ws if isinstance(ws, DryRunWorkspace) else DryRunWorkspace(ws)
+
+
 def connect(
     client: WorkspaceClient,
     *,
@@ -139,7 +144,7 @@ def connect(
     client, the protocol adapter over it, and dry-run outermost (a dry run never even
     tries a write)."""
     ws: Workspace = SdkWorkspace(with_retries(client, retry or RetryPolicy()), label=label)
-    return DryRunWorkspace(ws) if dry_run else ws
+    return dry_run_of(ws) if dry_run else ws
 
 
 def open_workspace(config: Config, site: str, *, dry_run: bool = False) -> Workspace:
