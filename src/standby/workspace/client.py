@@ -134,6 +134,13 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
             retry_after=getattr(error, "retry_after_secs", None),
             hint="It is throttling or busy; rerun later: work already done is not repeated.",
         )
+    if isinstance(error, sdk.InternalError | sdk.DeadlineExceeded):
+        status = 500 if isinstance(error, sdk.InternalError) else 504
+        return Unreachable(
+            f"{where} answered {status} (a server error) while {doing}{tried}: {error}",
+            hint="The workspace is failing, not refusing: check its health and rerun later; "
+            "work already done is not repeated.",
+        )
     if isinstance(error, requests.ConnectionError | requests.Timeout):
         return Unreachable(
             f"{where} cannot be reached ({doing}{tried}): {type(error).__name__}.",

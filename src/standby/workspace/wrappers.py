@@ -1,6 +1,6 @@
 """What is composed around a workspace, and the one factory that composes it: retries
-of each HTTP request (429/503 always, a lost connection only when resending is safe), and
-dry-run over the Workspace protocol (reads pass through, writes are recorded, not made).
+of each HTTP request (429/503 always; a lost connection or a 500 only when resending is
+safe), and dry-run over the Workspace protocol (reads pass through, writes are recorded).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ IDEMPOTENT = ("GET", "HEAD", "PUT")  # safe to send again after a lost connectio
 
 class RetryPolicy:
     """When one HTTP request is sent again. A 429/503 always (the workspace did not act),
-    after Retry-After or exponential backoff with jitter; a lost connection only for an
-    idempotent request, since a create may have happened (sync then finds it by name).
+    after Retry-After or exponential backoff with jitter; a lost connection or a server
+    error (500, 504) only for an idempotent request, since a create may have happened
+    (sync then finds it by name).
     Applied per request: a listing of many pages must not start over for one 429."""
 
     def __init__(
