@@ -79,7 +79,7 @@ class RetryPolicy:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return ceiling * (0.5 + self.jitter() / 2)
 
 
