@@ -34,3 +34,22 @@ def history_table(uri: str, *, storage_options: dict[str, str] | None = None) ->
         int(h["timestamp"])
         for h in sorted(deltalake.DeltaTable(uri, **opts).history(), key=lambda h: h["version"])
     ]
+
+
+def checkpointed_table(
+    uri: str, *, versions: int = 15, checkpoints: tuple[int, ...] = (5, 10)
+) -> None:
+    """Versions 0 to versions-1 of a partitioned table whose files come and go (appends, an
+    overwrite at version 7, deletes at every fourth), with classic checkpoints after the
+    versions in `checkpoints` and a `_last_checkpoint` naming the newest."""
+    for v in range(versions):
+        if v and v % 4 == 0:
+            deltalake.DeltaTable(uri).delete(f"id % 7 = {v % 7}")
+        else:
+            data = batch(v * 10, 10).append_column(
+                "part", pa.array([f"p{i % 3}" for i in range(10)])
+            )
+            mode = "overwrite" if v == 7 else "append"
+            deltalake.write_deltalake(uri, data, mode=mode, partition_by=["part"])
+        if v in checkpoints:
+            deltalake.DeltaTable(uri).create_checkpoint()
