@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -81,6 +82,24 @@ def test_errors_write_nothing(tmp_path: Path) -> None:
     with pytest.raises(FilesMissing, match="vacuumed"):
         restore(uri, version=1)
     assert sorted(p.name for p in log_dir.iterdir()) == before
+
+
+def test_a_timestamp_after_the_latest_commit_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = str(tmp_path / "t")
+    stamps = history_table(uri)
+    log_dir = tmp_path / "t" / "_delta_log"
+    before = sorted(p.name for p in log_dir.iterdir())
+    with pytest.raises(TimestampOutOfRange, match="after the latest commit"):
+        restore(uri, timestamp=str(stamps[-1] + 1))
+    assert main(["--json", "table", "restore", uri, "--timestamp", str(stamps[-1] + 60_000)]) == 2
+    assert "after the latest commit" in json.loads(capsys.readouterr().out)["error"]["message"]
+    with pytest.raises(TimestampOutOfRange, match="after the latest commit"):
+        clone(uri, str(tmp_path / "c"), timestamp=str(stamps[-1] + 1))  # time travel, as Delta
+    assert sorted(p.name for p in log_dir.iterdir()) == before
+    assert not (tmp_path / "c").exists()
+    assert restore(uri, timestamp=str(stamps[-1])).restored_to == 4  # the instant itself is fine
 
 
 @pytest.mark.parametrize("feature", ["catalogManaged", "someFutureWriterFeature"])
