@@ -75,7 +75,8 @@ def replay(
 ) -> Replay:
     """One pass over every version of the log. With `present` (the copy's objects and sizes),
     which rebuildable versions are whole; with `since`, every file the versions from `since`
-    on reference (all commits' adds and cdc files, whether or not their version rebuilds)."""
+    on reference: the live files of the first one rebuilt, and what every later commit adds
+    (add and cdc files, whether or not its version rebuilds)."""
     out = Replay()
     whole = chain.whole
     state: _State | None = None
@@ -95,7 +96,9 @@ def replay(
         else:
             state = None
         if collect:
-            _collect(out, state, commit)
+            # The files of the version `since` itself are its live ones; its commit's cdc
+            # files belong to the change from the version before it.
+            _collect(out, state, commit if v > (since or 0) else None)
         if state is not None:
             out.rebuildable.append(v)
             newest = state
