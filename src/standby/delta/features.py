@@ -80,6 +80,7 @@ RULES: dict[str, Rule] = {
         S, S, S, "domains are copied; restore keeps them and restores the clustering columns"
     ),
     "clustering": Rule(S, S, S, "the delta.clustering domain and per-file statistics are kept"),
+    "liquid": Rule(S, S, S, "clustering's preview name (domain delta.liquid): as clustering"),
     "inCommitTimestamp": Rule(
         S, S, S, "each new commit starts with an inCommitTimestamp later than the previous one"
     ),
@@ -98,7 +99,7 @@ RULES: dict[str, Rule] = {
     "collations-preview": Rule(S, S, S, _TYPES),
     "icebergCompatV1": Rule(W, W, W, _UNIFORM),
     "icebergCompatV2": Rule(W, W, W, _UNIFORM),
-    "icebergCompatV3": Rule(R, R, W, "its writer rules (row tracking, ...) are not implemented"),
+    "icebergCompatV3": Rule(W, W, W, _UNIFORM),
     "catalogManaged": Rule(R, R, R, _CATALOG),
     "catalogOwned-preview": Rule(R, R, R, _CATALOG),
     "coordinatedCommits-preview": Rule(R, R, R, _CATALOG),

@@ -17,7 +17,7 @@ from standby.delta.features import writer_features
 from standby.errors import UnsupportedFeature
 
 ROW_TRACKING = "delta.rowTracking"
-CLUSTERING = "delta.clustering"
+CLUSTERING = ("delta.clustering", "delta.liquid")  # the second: its preview name
 ROW_FIELDS = ("baseRowId", "defaultRowCommitVersion")
 HIGH_WATER_MARK = "delta.identity.highWaterMark"
 MAX_COLUMN_ID = "delta.columnMapping.maxColumnId"

@@ -144,9 +144,7 @@ def _change(
             domains.append(row_tracking_domain(mark))
     if feature := uses_iceberg(protocol):
         require_num_records(to_add, feature=feature, table=table)
-    clustering = _clustering(current, target)
-    if clustering is not None:
-        domains.append(clustering)
+    domains += [d for name in CLUSTERING if (d := _clustering(current, target, name))]
     return _Commit(
         protocol=None if same_protocol(protocol, current.protocol) else protocol,
         metadata=None if _schema_of(metadata) == _schema_of(current.metadata) else metadata,
@@ -156,10 +154,10 @@ def _change(
     )
 
 
-def _clustering(current: Snapshot, target: Snapshot) -> dict[str, Any] | None:
+def _clustering(current: Snapshot, target: Snapshot, domain: str) -> dict[str, Any] | None:
     """The clustering columns of the restored version (none if it was not clustered)."""
-    want, have = target.domains.get(CLUSTERING), current.domains.get(CLUSTERING)
-    if want == have or (want is None and have is None):
+    want, have = target.domains.get(domain), current.domains.get(domain)
+    if want == have:
         return None
     if want is not None:
         return want
