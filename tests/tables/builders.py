@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import deltalake
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 
 def batch(start: int, n: int) -> pa.Table:
@@ -53,8 +53,10 @@ def checkpointed_table(
             data = batch(v * 10, 10).append_column(
                 "part", pa.array([f"p{i % 3}" for i in range(10)])
             )
-            mode = "overwrite" if v == 7 else "append"
-            deltalake.write_deltalake(uri, data, mode=mode, partition_by=["part"])
+            if v == 7:
+                deltalake.write_deltalake(uri, data, mode="overwrite", partition_by=["part"])
+            else:
+                deltalake.write_deltalake(uri, data, mode="append", partition_by=["part"])
         if v in checkpoints:
             deltalake.DeltaTable(uri).create_checkpoint()
 

@@ -139,7 +139,7 @@ def assert_row_ids_fresh(adds: list[dict[str, Any]], *, above: int, version: int
     assert ranges[0][0] == above + 1
     assert all(b[0] == a[1] + 1 for a, b in itertools.pairwise(ranges))
     assert {a["defaultRowCommitVersion"] for a in adds} == {version}
-    return ranges[-1][1]
+    return int(ranges[-1][1])
 
 
 def test_clone_assigns_fresh_row_ids(tmp_path: Path) -> None:

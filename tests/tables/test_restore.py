@@ -6,6 +6,7 @@ import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import deltalake
 import pytest
@@ -123,7 +124,7 @@ def test_restore_and_clone_on_every_backend(remote_root: Root, tmp_path: Path) -
     stamps = history_table(str(tmp_path / "built"))
     uri = upload(tmp_path / "built", remote_root, "t")
     opts = remote_root.storage_options or None
-    ds = {"storage_options": opts} if opts else {}
+    ds: dict[str, Any] = {"storage_options": opts} if opts else {}
     want = {v: read(uri, version=v, **ds) for v in (1, 2)}
     result = restore(uri, version=1)
     assert result.new_version == 5
