@@ -222,3 +222,16 @@ def test_safe_point_and_repair_on_every_backend(
     table = deltalake.DeltaTable(uri, storage_options=opts)
     assert table.version() == 11
     assert same_rows(table.to_pyarrow_table(), read(str(original), version=11))
+
+
+def test_no_whole_version_is_a_finding_and_repair_refuses(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    history_table(str(tmp_path / "t"))
+    (tmp_path / "t" / commit(0)).unlink()  # no checkpoint either: nothing rebuilds
+    before = sorted(p.name for p in (tmp_path / "t" / "_delta_log").iterdir())
+    assert main(["--json", "safe-point", str(tmp_path / "t"), "--dry-run"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] is None and "no_version" in {p["kind"] for p in doc["problems"]}
+    assert main(["safe-point", str(tmp_path / "t"), "--repair", "--force"]) == 5
+    assert sorted(p.name for p in (tmp_path / "t" / "_delta_log").iterdir()) == before

@@ -9,7 +9,7 @@ reported as a finding; deciding which versions can be served is the replay's job
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from standby.delta.checkpoint import sidecar_paths
 from standby.delta.log import LAST_CHECKPOINT, LOG_DIR, DeltaLog, LogFile, LogKind, LogListing
@@ -120,8 +120,7 @@ def _check(log: DeltaLog, listing: LogListing, version: int, files: list[LogFile
         cp.missing = [_part_path(version, i, total) for i in range(1, total + 1) if i not in have]
         return cp
     try:
-        # A V2 checkpoint may carry the classic name, so every single file is read for sidecars.
-        sidecars = sidecar_paths(log.store, [replace(first, kind=LogKind.CHECKPOINT_V2)])
+        sidecars = sidecar_paths(log.store, files)
     except (BadInput, ObjectNotFound) as e:
         cp.unreadable = str(e)
         return cp

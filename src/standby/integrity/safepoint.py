@@ -52,14 +52,14 @@ def safe_point(
         problems=dedupe(problems),
         dry_run=dry_run,
     )
-    if repair or dry_run:
-        if safe is None:
-            raise Refused(
-                f"No version of {redact(dl.url)} is whole: there is nothing safe to keep.",
-                hint="Copy the table again from its source, or restore it from a backup.",
-            )
+    if safe is not None and (repair or dry_run):
         result.quarantined = quarantine(
             dl, repair_plan(chain, safe), safe=safe, force=force, dry_run=dry_run
+        )
+    elif repair and not dry_run:
+        raise Refused(
+            f"No version of {redact(dl.url)} is whole: there is nothing safe to keep.",
+            hint="Copy the table again from its source, or restore it from a backup.",
         )
     return result
 
