@@ -91,38 +91,13 @@ def clone(
     """Clone `source` at a version (latest by default) into `target`."""
     if normalize(source) == normalize(target):
         raise BadInput("The clone target is the source table itself.")
-    src_log, listing = open_log(open_store(source))
-    snap = load_snapshot(
-        src_log,
-        resolve_version(src_log, listing, version=version, timestamp=timestamp),
-        listing=listing,
-    )
+    src_log, snap, warnings = _source(source, version=version, timestamp=timestamp)
     src_name = redact(src_log.url)
-    warnings = check_features(
-        snap.protocol, operation="clone", table=src_name, metadata=snap.metadata
-    )
-    for warning in warnings:
-        log.warning(warning)
-    require_present(
-        src_log.store,
-        snap.referenced_files(),
-        what=f"Cloning {src_name} at version {snap.version}",
-        present=inventory(src_log.store),
-    )
-
     dst_store = open_store(target)
     dst_log = DeltaLog(dst_store)
-    dst_listing = dst_log.list()
     existing = inventory(dst_store)
-    has_table = dst_listing.latest is not None
-    if (has_table or existing) and not replace:
-        what = "a Delta table" if has_table else f"{len(existing)} object(s)"
-        raise TargetNotEmpty(
-            f"The clone target {redact(dst_store.url)} is not empty: it holds {what}.",
-            hint="Pass --replace to re-clone into it (copying only what it lacks), "
-            "or choose an empty location.",
-        )
-    current = load_snapshot(dst_log, listing=dst_listing) if has_table else None
+    current = _existing_table(dst_log, existing, replace=replace)
+    has_table = current is not None
     plan = (_shallow_plan if shallow else _deep_plan)(snap, src_log.store, dst_store, existing)
     new_version = 0 if current is None else current.version + 1
     target_of = _Target(current, new_version, redact(dst_store.url), dst_log)
@@ -157,6 +132,44 @@ def clone(
     dst_log.write_commit(new_version, actions)
     result.target_version = new_version
     return result
+
+
+def _source(
+    source: str, *, version: int | None, timestamp: str | None
+) -> tuple[DeltaLog, Snapshot, list[str]]:
+    """The source's snapshot to clone, checked: its features (warnings returned) and files."""
+    src_log, listing = open_log(open_store(source))
+    snap = load_snapshot(
+        src_log,
+        resolve_version(src_log, listing, version=version, timestamp=timestamp),
+        listing=listing,
+    )
+    name = redact(src_log.url)
+    warnings = check_features(snap.protocol, operation="clone", table=name, metadata=snap.metadata)
+    for warning in warnings:
+        log.warning(warning)
+    require_present(
+        src_log.store,
+        snap.referenced_files(),
+        what=f"Cloning {name} at version {snap.version}",
+        present=inventory(src_log.store),
+    )
+    return src_log, snap, warnings
+
+
+def _existing_table(dst: DeltaLog, existing: dict[str, int], *, replace: bool) -> Snapshot | None:
+    """The target's table to re-clone into (None: an empty target); refused unless empty or
+    `replace`."""
+    listing = dst.list()
+    has_table = listing.latest is not None
+    if (has_table or existing) and not replace:
+        what = "a Delta table" if has_table else f"{len(existing)} object(s)"
+        raise TargetNotEmpty(
+            f"The clone target {redact(dst.url)} is not empty: it holds {what}.",
+            hint="Pass --replace to re-clone into it (copying only what it lacks), "
+            "or choose an empty location.",
+        )
+    return load_snapshot(dst, listing=listing) if has_table else None
 
 
 def _copy_then(
