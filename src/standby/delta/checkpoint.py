@@ -10,9 +10,9 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.compute as pc
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from standby.delta.actions import Action, parse_actions
 from standby.delta.columnar import (
@@ -48,8 +48,19 @@ class CheckpointContent:
     sidecars: list[str]
 
 
-def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> CheckpointContent:
-    """One checkpoint: its state actions, its adds per file, the sidecars it references."""
+def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Action], list[str]]:
+    """The actions of one checkpoint (adds included, as dicts) and the sidecars it references."""
+    content = checkpoint_content(store, files)
+    adds = [
+        a
+        for source, table in content.adds
+        for a in file_actions(store, source, table.column("ord").to_pylist())
+    ]
+    return [*content.actions, *adds], content.sidecars
+
+
+def checkpoint_content(store: ObjectStore, files: list[LogFile]) -> CheckpointContent:
+    """One checkpoint: its state actions, its adds per file (as columns), its sidecars."""
     content = CheckpointContent([], [], [])
     for f in files:
         _read_into(content, store, f.path)

@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from standby.delta import dv as dvs
 from standby.delta.actions import Action
-from standby.delta.checkpoint import Source, file_actions, read_checkpoint
+from standby.delta.checkpoint import Source, checkpoint_content, file_actions
 from standby.delta.columnar import FILE_SCHEMA, parse_json_log
 from standby.delta.fileset import (
     FileAction,
@@ -221,7 +221,7 @@ def _replay(log_: DeltaLog, target: int, cp: int | None, cp_files: list[LogFile]
         events.append(files.append_column("src", tag))
 
     if cp is not None:
-        content = read_checkpoint(log_.store, cp_files)
+        content = checkpoint_content(log_.store, cp_files)
         snap.apply_state(content.actions)
         for source, adds in content.adds:
             add_events(source, adds)

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-import pyarrow as pa
-import pyarrow.compute as pc
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from standby.delta import DeltaLog, Snapshot, load_snapshot
 from standby.delta.fileset import FileSet
