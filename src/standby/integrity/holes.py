@@ -76,13 +76,16 @@ def hole_problems(
         end,
     ]
     problems: list[Problem] = []
+    whys: dict[int, str] = {}
     for start in range(0, len(rows), SLICE):
         taken = pa.array(rows[start : start + SLICE])
         values = [c.take(taken).to_pylist() for c in columns]
         for path, size, version, data, have, dv, where, dv_have, dv_end in zip(
             *values, strict=True
         ):
-            why = f"referenced since version {version}, not in the copy"
+            why = whys.get(version) or whys.setdefault(
+                version, f"referenced since version {version}, not in the copy"
+            )  # one string per version, not per finding
             if data:
                 problems.append(_problem(path, size, have, why))
             if dv:
