@@ -52,6 +52,10 @@ class UnsupportedFeature(BadInput):
     """The table uses a protocol feature this operation cannot handle safely."""
 
 
+class OverlappingLocations(BadInput):
+    """A target that is its source, lies inside it, or holds it: no flag makes it safe."""
+
+
 class ObjectNotFound(StandbyError):
     """A storage object does not exist."""
 

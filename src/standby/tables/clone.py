@@ -24,8 +24,9 @@ from standby.delta.log import open_log
 from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
-from standby.errors import BadInput, TargetNotEmpty
-from standby.storage import ObjectStore, normalize, open_store, redact
+from standby.errors import TargetNotEmpty
+from standby.storage import ObjectStore, open_store, redact
+from standby.storage.overlap import refuse_overlap
 from standby.tables.common import (
     commit_info,
     latest_timestamp,
@@ -76,8 +77,7 @@ def clone(
     progress: Progress | None = None,
 ) -> CloneResult:
     """Clone `source` at a version (latest by default) into `target`."""
-    if normalize(source) == normalize(target):
-        raise BadInput("The clone target is the source table itself.")
+    refuse_overlap(source, target, target_what="clone target")
     src_log, listing = open_log(open_store(source))
     snap = load_snapshot(
         src_log,
