@@ -68,6 +68,11 @@ class ProblemFound(StandbyError):
     """The operation ran and found a problem (verify failed, drift, RPO missed) (exit 1)."""
 
 
+class SourceGone(ProblemFound):
+    """A replicated source table is gone (path, _delta_log or bucket): the DR event itself,
+    not bad input, so exit 1 (a problem found), as `status` reports it."""
+
+
 class Partial(StandbyError):
     """Some items failed, others were done (exit 3)."""
 
@@ -106,6 +111,11 @@ class TargetNotEmpty(Refused):
 
 class Diverged(Refused):
     """A replica holds a version whose bytes differ from the source's."""
+
+
+class WrongSource(Refused):
+    """A replica asked to follow a table it does not belong to (another URI or table id,
+    a source recreated at its path, or a source behind the replica)."""
 
 
 EXIT_CODES: dict[type[BaseException], int] = {

@@ -31,7 +31,8 @@ from standby.delta.snapshot import (
     reconstructable,
 )
 from standby.errors import ObjectNotFound, Refused, StandbyError
-from standby.replication.state import read_state
+from standby.replication.identity import source_mismatch
+from standby.replication.state import STATE_PATH, ReplicaState, read_state
 from standby.storage import ObjectStore, open_store, redact
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
             problems.append(Problem(f.path, "missing", "referenced by the log, not in storage"))
         elif is_missing(f, size):
             problems.append(Problem(f.path, "size", f"{size} bytes, the log says {f.size}"))
+    problems += _source_problems(dl, state if against is None else None)
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
     if source is not None and against:
@@ -93,6 +95,12 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
         todo = [f for f in files if f.relative and f.path not in damaged]
         problems += _read_contents(dl.store, source, todo)
     return VerifyReport(not problems, listing.latest, len(files), start, problems)
+
+
+def _source_problems(dl: DeltaLog, state: ReplicaState | None) -> list[Problem]:
+    """A replica whose source is now another table, or behind it (invariant 13)."""
+    found = source_mismatch(dl, state) if state is not None else None
+    return [Problem(STATE_PATH, found.problem, found.detail)] if found else []
 
 
 def _compare_commits(replica: DeltaLog, source: DeltaLog, start: int, end: int) -> list[Problem]:

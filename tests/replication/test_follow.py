@@ -50,8 +50,8 @@ def _metrics(port: int) -> dict[str, float]:
 def _wait_metrics(port: int, deadline: float) -> dict[str, float]:
     while True:
         try:
-            found = _metrics(port)
-            if "standby_replica_version" in found:
+            found = _metrics(port)  # every series is there from the start, at 0
+            if found.get("standby_last_success_timestamp_seconds", 0) > 0:
                 return found
         except OSError:
             pass
