@@ -14,28 +14,15 @@ from pathlib import Path
 import deltalake
 import pytest
 
-from standby.cli import main
 from standby.errors import WrongSource
 from standby.replication import read_state, replicate_table
 from standby.replication.follow import Pair, follow
 from standby.storage import open_store
-from tests.replication._support import grow
-
-
-def _bytes(root: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.replication._support import cli, grow, tree_bytes
 
 
 def _table_id(uri: Path) -> str:
     return str(deltalake.DeltaTable(str(uri)).metadata().id)
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err and "Internal error" not in out.err
-    return code, out.out, out.err
 
 
 def _recreate(source: Path, commits: int) -> None:
@@ -60,13 +47,13 @@ def test_another_source_is_refused_with_exit_5_naming_both_ids(
     grow(str(source), 3)
     grow(str(other), 6, start=1_000)
     replicate_table(str(source), str(replica))
-    before = _bytes(replica)
+    before = tree_bytes(replica)
 
-    code, _, err = _cli(capsys, "replicate", str(other), str(replica))
+    code, _, err = cli(capsys, "replicate", str(other), str(replica))
 
     assert code == 5, err
     assert _table_id(source) in err and _table_id(other) in err
-    assert _bytes(replica) == before, "a replica of another table was written to"
+    assert tree_bytes(replica) == before, "a replica of another table was written to"
     assert deltalake.DeltaTable(str(replica)).version() == 2
 
 
@@ -79,13 +66,13 @@ def test_a_source_recreated_at_the_same_path_is_refused(
     replicate_table(str(source), str(replica))
     old_id = _table_id(source)
     _recreate(source, commits)
-    before = _bytes(replica)
+    before = tree_bytes(replica)
 
-    code, _, err = _cli(capsys, "replicate", str(source), str(replica))
+    code, _, err = cli(capsys, "replicate", str(source), str(replica))
 
     assert code == 5, err
     assert old_id in err and _table_id(source) in err and "recreated" in err
-    assert _bytes(replica) == before
+    assert tree_bytes(replica) == before
     with pytest.raises(WrongSource):
         replicate_table(str(source), str(replica))
 
@@ -116,12 +103,12 @@ def test_status_and_verify_report_a_recreated_source(
     old_id = _table_id(source)
     _recreate(source, 4)
 
-    code, out, _ = _cli(capsys, "--json", "status", str(source), str(replica))
+    code, out, _ = cli(capsys, "--json", "status", str(source), str(replica))
     (row,) = json.loads(out)["tables"]
     assert code == 1 and not row["ok"] and row["problem"] == "identity"
     assert old_id in row["detail"] and _table_id(source) in row["detail"]
 
-    code, out, _ = _cli(capsys, "--json", "verify", str(replica))
+    code, out, _ = cli(capsys, "--json", "verify", str(replica))
     doc = json.loads(out)
     assert code == 1 and not doc["ok"]
     assert [p["kind"] for p in doc["problems"]] == ["identity"]
@@ -134,7 +121,7 @@ def test_status_of_another_source_is_an_identity_problem(
     grow(str(source), 3)
     grow(str(other), 3, start=1_000)
     replicate_table(str(source), str(replica))
-    code, out, _ = _cli(capsys, "--json", "status", str(other), str(replica))
+    code, out, _ = cli(capsys, "--json", "status", str(other), str(replica))
     (row,) = json.loads(out)["tables"]
     assert code == 1 and row["problem"] == "identity" and _table_id(other) in row["detail"]
 
@@ -148,13 +135,13 @@ def test_a_replica_ahead_of_its_source_is_reported_and_refused(
     for v in (3, 4):  # the source's log is cut back to version 2: the same table, behind
         (source / "_delta_log" / f"{v:020d}.json").unlink()
 
-    code, out, _ = _cli(capsys, "--json", "status", str(source), str(replica))
+    code, out, _ = cli(capsys, "--json", "status", str(source), str(replica))
     (row,) = json.loads(out)["tables"]
     assert code == 1 and row["problem"] == "ahead" and not row["ok"]
     assert (row["source_version"], row["replica_version"]) == (2, 4)
-    code, _, err = _cli(capsys, "replicate", str(source), str(replica))
+    code, _, err = cli(capsys, "replicate", str(source), str(replica))
     assert code == 5 and "ahead" in err
-    assert _cli(capsys, "verify", str(replica))[0] == 1
+    assert cli(capsys, "verify", str(replica))[0] == 1
 
 
 def test_a_replica_state_without_the_new_fields_still_reads(tmp_path: Path) -> None:

@@ -14,7 +14,6 @@ from pathlib import Path
 import deltalake
 import pytest
 
-from standby.cli import main
 from standby.delta import DeltaLog
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Partial, Refused, Unreachable
@@ -25,7 +24,7 @@ from standby.replication.watch import SEEN_REFRESH_SECONDS
 from standby.storage import open_store
 from standby.storage.base import PutMode
 from tests.faults import CountingStore, StoreWrapper
-from tests.replication._support import grow
+from tests.replication._support import cli, grow
 
 
 class Clock:
@@ -128,9 +127,7 @@ def test_replicating_into_a_promoted_replica_is_refused(
     replicate_table(str(source), str(replica))
     mark_promoted(open_store(str(replica)), version=1, epoch=2, operation_id="op-9")
     grow(str(source), 1, start=100)  # a late write on the deposed primary
-    capsys.readouterr()
-    code = main(["replicate", str(source), str(replica)])
-    err = capsys.readouterr().err
+    code, _, err = cli(capsys, "replicate", str(source), str(replica))
     assert code == 5 and "promoted by operation op-9 at epoch 2" in err, err
     assert deltalake.DeltaTable(str(replica)).version() == 1
 

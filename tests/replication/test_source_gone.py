@@ -15,20 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from standby.cli import main
 from standby.errors import SourceGone
 from standby.replication import replicate_table
 from standby.replication.follow import Metrics, Pair, follow
-from tests.replication._support import grow
+from tests.replication._support import cli, grow
 from tests.servers import Root, S3Server, _request
-
-
-def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = main(list(args))
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err and "Internal error" not in out.err
-    return code, out.out, out.err
 
 
 def _delete_bucket(root: Root, server: S3Server) -> None:
@@ -48,16 +39,16 @@ def test_a_vanished_local_source_is_exit_1_everywhere(
     replicate_table(str(source), str(replica))
     shutil.rmtree(source if how == "path" else source / "_delta_log")
 
-    code, _, err = _cli(capsys, "replicate", str(source), str(replica))
+    code, _, err = cli(capsys, "replicate", str(source), str(replica))
     assert code == 1 and "is gone" in err, err
     with pytest.raises(SourceGone):
         replicate_table(str(source), str(replica))
 
-    code, out, _ = _cli(capsys, "--json", "status", str(source), str(replica))
+    code, out, _ = cli(capsys, "--json", "status", str(source), str(replica))
     (row,) = json.loads(out)["tables"]
     assert code == 1 and not row["ok"] and row["problem"] == "source_gone"
     assert row["replica_version"] == 2 and "gone" in row["detail"]
-    assert _cli(capsys, "verify", str(replica))[0] == 0  # the replica itself is whole
+    assert cli(capsys, "verify", str(replica))[0] == 0  # the replica itself is whole
 
 
 def test_a_deleted_bucket_is_a_gone_source(
@@ -69,16 +60,16 @@ def test_a_deleted_bucket_is_a_gone_source(
     replicate_table(source, replica)
     _delete_bucket(src_root, s3_server)
 
-    code, _, err = _cli(capsys, "replicate", source, replica)
+    code, _, err = cli(capsys, "replicate", source, replica)
     assert code == 1 and "is gone" in err, err
-    code, out, _ = _cli(capsys, "--json", "status", source, replica)
+    code, out, _ = cli(capsys, "--json", "status", source, replica)
     assert code == 1 and json.loads(out)["tables"][0]["problem"] == "source_gone"
 
 
 def test_never_replicated_and_no_source_stays_bad_input(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    code, _, err = _cli(capsys, "replicate", str(tmp_path / "typo"), str(tmp_path / "dst"))
+    code, _, err = cli(capsys, "replicate", str(tmp_path / "typo"), str(tmp_path / "dst"))
     assert code == 2 and "not a Delta table" in err
 
 

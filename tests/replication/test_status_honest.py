@@ -23,35 +23,20 @@ from standby.replication.follow import Metrics, Pair, follow
 from standby.replication.plan import configured_pairs
 from standby.replication.state import mark_promoted
 from standby.storage import open_store
-from tests.replication._support import grow, rows
-from tests.tables.builders import batch
+from tests.replication._support import cli, grow, protected_tables, rows
 
 
 def _status(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, list[dict]]:
-    capsys.readouterr()
-    code = main(["--json", "status", *args])
-    out = capsys.readouterr()
-    assert "Traceback" not in out.err
-    return code, json.loads(out.out)["tables"]
+    code, out, _ = cli(capsys, "--json", "status", *args)
+    return code, json.loads(out)["tables"]
 
 
 def _two_tables(tmp: Path) -> tuple[Path, Path, Path]:
     """standby.yml protecting two tables (tier1 by name, tier2 by location only)."""
-    primary, dr = tmp / "p" / "lake", tmp / "d" / "lake"
-    dr.mkdir(parents=True)
-    first, second = primary / "sales" / "a", primary / "sales" / "b"
-    for table in (first, second):
-        deltalake.write_deltalake(str(table), batch(0, 5))
-    cfg = tmp / "standby.yml"
-    cfg.write_text(
-        "version: 1\nsites:\n"
-        f"  primary: {{role: primary, storage: {{lake: '{primary}'}}}}\n"
-        f"  dr: {{role: dr, storage: {{lake: '{dr}'}}}}\n"
-        "protected:\n  tables:\n"
-        f"    - {{table: prod.sales.a, location: '{first}', tier: tier1}}\n"
-        f"    - {{location: '{second}', tier: tier2}}\n"
+    cfg, tables = protected_tables(
+        tmp, [("sales/a", "prod.sales.a", "tier1"), ("sales/b", None, "tier2")]
     )
-    return cfg, dr / "sales" / "a", dr / "sales" / "b"
+    return cfg, tables[0][1], tables[1][1]
 
 
 def test_a_diverged_replica_is_not_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -114,9 +99,8 @@ def test_config_mode_reports_every_table_and_marks_the_unreadable(
     )
     assert fine["ok"] and fine["replica_version"] == 0
 
-    capsys.readouterr()
-    assert main(["--config", str(cfg), "status"]) == 3
-    shown = capsys.readouterr().out
+    code, shown, _ = cli(capsys, "--config", str(cfg), "status")
+    assert code == 3
     assert "prod.sales.a" in shown and "tier1" in shown and "unreadable" in shown
 
 
