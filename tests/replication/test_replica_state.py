@@ -19,7 +19,7 @@ from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Partial, Refused, Unreachable
 from standby.replication import Replicator, read_state, replicate_table
 from standby.replication.follow import Pair, follow
-from standby.replication.state import Promotion, mark_promoted
+from standby.replication.state import Promotion, mark_promoted, write_state
 from standby.replication.watch import SEEN_REFRESH_SECONDS
 from standby.storage import open_store
 from standby.storage.base import PutMode
@@ -99,7 +99,8 @@ def test_quiet_polls_write_the_state_only_every_refresh_interval(tmp_path: Path)
     assert poll() == {"source list": 1, "replica list": 1}
     assert _state_doc(replica)["source_seen_at_ms"] == first
     clock.now += SEEN_REFRESH_SECONDS
-    assert poll() == {"source list": 1, "replica list": 1, "replica get": 1, "replica put": 1}
+    # the state is read for a promotion before the pass and again right before the write
+    assert poll() == {"source list": 1, "replica list": 1, "replica get": 2, "replica put": 1}
     assert _state_doc(replica)["source_seen_at_ms"] == int(clock.now * 1000)
 
 
@@ -169,3 +170,17 @@ def test_a_promotion_is_kept_by_the_follower_that_writes_the_state(tmp_path: Pat
     with pytest.raises(Refused, match="op-5"):
         follower.run()
     assert _state_doc(replica)["promoted"]["operation_id"] == "op-5"
+
+
+def test_a_state_write_keeps_a_promotion_made_during_the_pass(tmp_path: Path) -> None:
+    source, replica = tmp_path / "src", tmp_path / "dst"
+    grow(str(source), 2)
+    replicate_table(str(source), str(replica))
+    store = open_store(str(replica))
+    held = read_state(store)  # a follower's state, read before the promotion
+    assert held is not None
+    mark_promoted(store, version=1, epoch=2, operation_id="op-6")
+    write_state(store, held)  # the follower's pass ends and writes what it holds
+    after = read_state(store)
+    assert after is not None and after.promoted is not None
+    assert after.promoted.operation_id == "op-6"

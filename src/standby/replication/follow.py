@@ -103,8 +103,11 @@ class Metrics:
             self.last_success,
         ]
 
-    def record(self, pair: Pair, result: TableReplication, now: float) -> None:
-        """A successful pass: it caught up with what it saw, so the lag is 0."""
+    def record(
+        self, pair: Pair, result: TableReplication, pending_since_ms: int | None, now: float
+    ) -> None:
+        """A successful pass: the lag is 0 when it caught up with what it saw, else the
+        age of the oldest commit it lacked when it began (an upper bound)."""
         labels = pair.labels()
         replica = result.to_version if result.to_version is not None else -1
         source = result.source_version if result.source_version is not None else replica
@@ -113,6 +116,8 @@ class Metrics:
         self.lag_versions.labels(*labels).set(max(0, source - replica))
         if source <= replica:
             self.lag_seconds.labels(*labels).set(0)
+        elif pending_since_ms is not None:
+            self.lag_seconds.labels(*labels).set(max(0.0, now - pending_since_ms / 1000))
         self.bytes.labels(*labels).inc(result.bytes_copied)
         self.files.labels(*labels).inc(result.files_copied)
         self.last_success.labels(*labels).set(now)
@@ -163,7 +168,7 @@ def follow(
             log.warning("pass over %s failed, retrying: %s", pair.source, e)
             metrics.failed(pair, replicators[pair].watch.pending_since_ms, clock())
             return None
-        metrics.record(pair, result, clock())
+        metrics.record(pair, result, replicators[pair].watch.pending_since_ms, clock())
         if on_pass:
             on_pass(pair, result)
         return None

@@ -81,6 +81,12 @@ def read_state(store: ObjectStore) -> ReplicaState | None:
 
 
 def write_state(store: ObjectStore, state: ReplicaState) -> None:
+    """Overwrite the state, never dropping a promotion recorded meanwhile (a follower holds
+    its state in memory while a failover marks the replica promoted)."""
+    if state.promoted is None:
+        stored = read_state(store)
+        if stored is not None and stored.promoted is not None:
+            state.promoted = stored.promoted
     store.put(STATE_PATH, state.to_json(), mode="overwrite")
 
 
