@@ -199,11 +199,11 @@ def status(
 
 def render_status(c: Console, rows: list[TableStatus]) -> None:
     t = Table(title="status", title_justify="left")
-    t.add_column("table", overflow="fold")
+    t.add_column("table", overflow="fold", min_width=10)
     t.add_column("tier", no_wrap=True)
-    for col in ("source v", "replica v", "behind", "lag s", "RPO s", "ok"):
+    for col in ("source", "replica", "behind", "lag s", "RPO s"):
         t.add_column(col, justify="right", no_wrap=True, min_width=len(col))
-    t.add_column("problem", no_wrap=True)
+    t.add_column("ok", no_wrap=True)  # or what is wrong: a key of status.PROBLEMS
     for r in rows:
         t.add_row(
             r.table or tail(r.target),
@@ -213,8 +213,7 @@ def render_status(c: Console, rows: list[TableStatus]) -> None:
             str(r.lag_versions),
             f"{r.lag_seconds:.1f}",
             "-" if r.rpo_target_seconds is None else f"{r.rpo_target_seconds:.0f}",
-            "[green]yes[/]" if r.ok else "[red]NO[/]",
-            r.problem or "",
+            "[green]yes[/]" if r.ok else f"[red]{r.problem or 'NO'}[/]",
         )
     c.print(t)
     for r in rows:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field, replace
 
 from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
-from standby.errors import BadInput, Refused
+from standby.errors import BadInput, Refused, StandbyError
 from standby.replication.follow import Pair
 
 
@@ -79,13 +79,15 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
 def fence_reason(root: Pair) -> str | None:
     """Why the control objects of a root pair fence replication; None when they allow it
     or do not exist yet (a pair never replicated)."""
-    src_root, dst_root = root.stores()
-    if read_control(src_root) is None or read_control(dst_root) is None:
-        return None
     try:
+        src_root, dst_root = root.stores()
+        if read_control(src_root) is None or read_control(dst_root) is None:
+            return None
         require_replication_allowed(src_root, dst_root)
     except Refused as e:
         return e.message
+    except StandbyError:  # unreadable: each table's own status says so
+        return None
     return None
 
 
