@@ -105,7 +105,7 @@ def test_follow_keeps_lag_under_3s_at_p99(
                 time.sleep(poll)
         final = _metrics(port)
     finally:
-        follower._proc.send_signal(signal.SIGTERM)  # type: ignore[attr-defined]
+        follower._proc.send_signal(signal.SIGTERM)
         code = follower.wait(timeout=30)
     assert code == 0, (tmp_path / "follow.log").read_text()
 

@@ -12,6 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterable, Iterator
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 
 import deltalake
@@ -76,8 +77,8 @@ def test_a_crc_written_after_its_commit_arrives_on_a_quiet_pass(tmp_path: Path) 
     assert _crcs(replica)[f"{2:020d}.crc"] == held
     # and once all are there, a quiet poll reads nothing but the two listings
     src, dst = CountingStore(open_store(str(source))), CountingStore(open_store(str(replica)))
-    follower.src = follower.src_log.store = src  # type: ignore[assignment]
-    follower.dst = follower.dst_log.store = dst  # type: ignore[assignment]
+    follower.src = follower.src_log.store = src
+    follower.dst = follower.dst_log.store = dst
     follower.run()
     assert dict(src.calls) == {"list": 1} and dict(dst.calls) == {"list": 1}
 
@@ -120,7 +121,7 @@ def _temporaries(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob(".*.tmp"))
 
 
-def _start_put(replica: Path, tmp_path: Path, name: str) -> multiprocessing.Process:
+def _start_put(replica: Path, tmp_path: Path, name: str) -> BaseProcess:
     ctx = multiprocessing.get_context("fork")
     proc = ctx.Process(
         target=_slow_put, args=(str(replica), f"part=0/{name}", str(tmp_path / f"go-{name}"))

@@ -10,6 +10,7 @@ import json
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import deltalake
 import pytest
@@ -39,8 +40,9 @@ def _commit_ms(source: Path, version: int) -> int | None:
     return timestamp_of(commit_info_of(DeltaLog(open_store(str(source))).read_raw(version) or b""))
 
 
-def _state_doc(replica: Path) -> dict:
-    return json.loads((replica / "_standby" / "replica.json").read_text())
+def _state_doc(replica: Path) -> dict[str, Any]:
+    doc: dict[str, Any] = json.loads((replica / "_standby" / "replica.json").read_text())
+    return doc
 
 
 def test_a_pass_records_what_it_saw_on_the_source(tmp_path: Path) -> None:
@@ -69,7 +71,7 @@ def test_a_failed_pass_still_records_the_version_it_saw(tmp_path: Path) -> None:
     grow(str(source), 3)
     replicate_table(str(source), str(replica))
     grow(str(source), 2, start=100)
-    failing = Replicator(open_store(str(source)), FailingCommits(open_store(str(replica))))  # type: ignore[arg-type]
+    failing = Replicator(open_store(str(source)), FailingCommits(open_store(str(replica))))
     with pytest.raises(Unreachable):
         failing.run()
     state = read_state(open_store(str(replica)))
@@ -88,8 +90,8 @@ def test_quiet_polls_write_the_state_only_every_refresh_interval(tmp_path: Path)
 
     def poll() -> dict[str, int]:
         src, dst = CountingStore(open_store(str(source))), CountingStore(open_store(str(replica)))
-        follower.src = follower.src_log.store = src  # type: ignore[assignment]
-        follower.dst = follower.dst_log.store = dst  # type: ignore[assignment]
+        follower.src = follower.src_log.store = src
+        follower.dst = follower.dst_log.store = dst
         follower.run()
         return {f"source {k}": v for k, v in src.calls.items()} | {
             f"replica {k}": v for k, v in dst.calls.items()

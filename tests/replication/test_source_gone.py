@@ -76,7 +76,7 @@ def test_never_replicated_and_no_source_stays_bad_input(
 def _sample(metrics: Metrics, name: str, table: str) -> float:
     value = metrics.registry.get_sample_value(name, {"table": table, "tier": ""})
     assert value is not None, name
-    return value
+    return float(value)
 
 
 def test_following_a_vanished_source_counts_errors_and_stops_the_success_clock(
