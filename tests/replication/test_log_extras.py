@@ -19,7 +19,8 @@ import deltalake
 import pytest
 
 from standby.integrity import safe_point, verify
-from standby.replication import Replicator, replicate_table
+from standby.replication import Replicator, read_state, replicate_table
+from standby.replication.replicator import SWEEP_EVERY_SECONDS
 from standby.replication.sweep import SWEEP_AGE_SECONDS, sweep_temporaries
 from standby.storage import ObjectStore, open_store
 from standby.storage.base import PutMode
@@ -142,19 +143,28 @@ def _age(path: Path, seconds: float) -> None:
 def test_a_pass_sweeps_what_killed_copies_left_and_spares_live_ones(tmp_path: Path) -> None:
     source, replica = tmp_path / "src", tmp_path / "dst"
     grow(str(source), 2)
-    replicate_table(str(source), str(replica))
+    offset = 0.0  # one-shot runs, each a Replicator of its own, at now + offset
+
+    def one_shot() -> None:
+        clock = lambda: time.time() + offset  # noqa: E731
+        Replicator(open_store(str(source)), open_store(str(replica)), clock=clock).run()
+
+    one_shot()  # makes the replica, and sweeps (nothing yet)
     killed = _start_put(replica, tmp_path, "killed.parquet")
     killed.kill()
     killed.join()
     (left,) = _temporaries(replica)
     live = _start_put(replica, tmp_path, "live.parquet")
+    _age(left, SWEEP_AGE_SECONDS + 60)
     grow(str(source), 1, start=100)
 
-    replicate_table(str(source), str(replica))  # both are recent: a copy may be writing
+    one_shot()  # the last sweep was just now: this run does not walk the replica
     assert len(_temporaries(replica)) == 2
-    _age(left, SWEEP_AGE_SECONDS + 60)
-    replicate_table(str(source), str(replica))
+    offset = SWEEP_EVERY_SECONDS
+    one_shot()  # sweeps: the killed copy's file is old, the live one is recent
     assert left not in _temporaries(replica) and len(_temporaries(replica)) == 1
+    state = read_state(open_store(str(replica)))
+    assert state is not None and state.swept_at_ms is not None
 
     (tmp_path / "go-live.parquet").touch()  # the live copy finishes untouched
     live.join(10)

@@ -56,7 +56,7 @@ BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
-SWEEP_EVERY_SECONDS = 600.0  # a follower looks for leftover temporaries this often
+SWEEP_EVERY_SECONDS = 600.0  # passes (one-shot ones too) sweep temporaries this often
 
 
 @dataclass
@@ -112,8 +112,9 @@ class Replicator:
         started = time.monotonic()
         first = self.state is None
         state = self.state if self.state is not None else read_state(self.dst)
-        if first and state is not None and state.source_seen_at_ms is not None:
-            self.watch.saved_at = state.source_seen_at_ms / 1000  # what an earlier run saw
+        if first and state is not None:  # what earlier runs did, and when
+            self.watch.saved_at = (state.source_seen_at_ms or float("-inf")) / 1000
+            self._swept_at = (state.swept_at_ms or float("-inf")) / 1000
         hint = state.last_version if state else -1
         # A little behind the hint, so checkpoints written after their commit are seen too.
         low = max(0, hint + 1 - LATE_CHECKPOINT_WINDOW) if state else 0
@@ -127,14 +128,16 @@ class Replicator:
         self.table_id = state.source_table_id if state else None
         result = TableReplication(self.name, redact(self.dst.url), None, replica_latest, 0, 0, 0, 0)
         result.complete_from = state.complete_from if state else None
-        if not self.dry_run and (first or self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS):
-            sweep_temporaries(self.dst.url, clock=self.clock)
-            self._swept_at = self.clock()
         if replica_latest is None:
             state = self._seed(src_listing, result)
             self.table_id = state.source_table_id
         elif state is None:  # a replica whose state file was lost: its log is the truth
             state = self._adopt(replica_latest)
+        swept = not self.dry_run and self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
+        if swept:
+            sweep_temporaries(self.dst.url, clock=self.clock)
+            self._swept_at = self.clock()
+            state.swept_at_ms = int(self._swept_at * 1000)
         self.watch.observe(src_listing, state)
         try:
             src_listing = self._catch_up_all(src_listing, state, result)
@@ -146,8 +149,8 @@ class Replicator:
             raise
         if not self.dry_run:
             self._late_log_files(src_listing, dst_listing, state)
-            if result.commits_published or self.watch.refresh_due():
-                if not result.commits_published:
+            if result.commits_published or swept or self.watch.refresh_due():
+                if swept or not result.commits_published:
                     self._save(state)  # what this poll saw (a pass that published saved it)
                 self.watch.saved_at = self.clock()
             self.state = state

@@ -49,6 +49,7 @@ class ReplicaState:
     source_seen_commit_ms: int | None = None
     source_seen_at_ms: int | None = None
     promoted: Promotion | None = None
+    swept_at_ms: int | None = None  # when a pass last swept leftover temporaries (sweep.py)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
