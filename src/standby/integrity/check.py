@@ -23,7 +23,8 @@ from standby.errors import ObjectNotFound, StandbyError
 from standby.integrity.chain import read_chain
 from standby.integrity.findings import Problem, dedupe, nothing_rebuilds
 from standby.integrity.replay import replay
-from standby.replication.state import read_state
+from standby.replication.identity import source_mismatch
+from standby.replication.state import STATE_PATH, ReplicaState, read_state
 from standby.storage import ObjectStore, open_store
 
 
@@ -55,6 +56,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
         problems.append(nothing_rebuilds(chain.latest))
     files = passed.files
     problems += _stored_problems(files.relative(), present)
+    problems += _source_problems(dl, state if against is None else None)
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
     if source is not None and against:
@@ -82,6 +84,12 @@ def _stored_problems(files: FileSet, present: dict[str, int]) -> list[Problem]:
         else Problem(path, "size", f"{have} bytes, the log says {size}")
         for path, size, have in zip(paths, logged, stored, strict=True)
     ]
+
+
+def _source_problems(dl: DeltaLog, state: ReplicaState | None) -> list[Problem]:
+    """A replica whose source is now another table, or behind it (invariant 13)."""
+    found = source_mismatch(dl, state) if state is not None else None
+    return [Problem(STATE_PATH, found.problem, found.detail)] if found else []
 
 
 def _compare_commits(

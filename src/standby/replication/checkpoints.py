@@ -69,8 +69,49 @@ def publish_compactions(
             done.add(f.path)
 
 
-def checkpoint_versions(listing: LogListing) -> set[int]:
-    return set(listing.complete_checkpoints())
+class Checkpoints:
+    """The checkpoints one table's replica got from us, remembered across passes."""
+
+    def __init__(self) -> None:
+        self.published: set[int] = set()
+        self._hint_synced_at = -1  # len(published) when _last_checkpoint last matched
+        self.compactions: set[str] = set()  # compacted log files the replica holds
+
+    def late(
+        self,
+        listings: tuple[LogListing, LogListing],
+        source: ObjectStore,
+        target: ObjectStore,
+        *,
+        low: int,
+        high: int,
+    ) -> None:
+        """Checkpoints of versions low..high the source wrote after we published their
+        commit, then the `_last_checkpoint` hint; `listings` are the source's and the
+        replica's."""
+        have = set(listings[1].complete_checkpoints()) | self.published
+        for version, files in sorted(listings[0].complete_checkpoints().items()):
+            if low <= version <= high and version not in have:
+                publish_checkpoint(files, source, target)
+                have.add(version)
+        self.published |= have
+        self.compactions.update(f.path for f in listings[1].compactions)
+        publish_compactions(
+            listings[0],
+            source,
+            target,
+            complete_from=low,
+            replica_latest=high,
+            done=self.compactions,
+        )
+        # The hint changes only with a new checkpoint: a quiet poll does not read it, nor
+        # one over a source that has none (the listing shows it).
+        hinted = any(f.kind is LogKind.LAST_CHECKPOINT for f in listings[0].others)
+        if hinted and self._hint_synced_at != len(self.published):
+            synced = publish_last_checkpoint(
+                source, target, replica_latest=high, target_has=self.published
+            )
+            self._hint_synced_at = len(self.published) if synced else -1
 
 
 def _same_size(source: ObjectStore, target: ObjectStore, path: str) -> bool:

@@ -7,6 +7,7 @@ A file already present at the size the log says is never copied again (invariant
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -15,15 +16,17 @@ from typing import Any
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from standby.delta import DeltaLog, load_snapshot
 from standby.delta import dv as dvs
 from standby.delta.actions import Commit
 from standby.delta.fileset import FileSet, referenced
 from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
-from standby.errors import ObjectNotFound, UnsupportedFeature
+from standby.errors import FilesMissing, ObjectNotFound, UnsupportedFeature
 from standby.storage import ObjectStore
 
+log = logging.getLogger(__name__)
 LISTING_FROM = 256  # files to check at once: from here one listing costs less than heads
 
 
@@ -79,11 +82,11 @@ def commit_fileset(files: pa.Table, *, table: str, version: int) -> FileSet:
     )
 
 
-def lacking(
+def lacking_columns(
     files: FileSet, target: ObjectStore, known: dict[str, int] | None, heads: ThreadPoolExecutor
 ) -> FileSet:
-    """The files the target lacks or holds short: by a head each, or from `known` (a
-    listing) with a head only for what it says is short (a DV file's size is a bound)."""
+    """`lacking` in columns: by a head each, or from `known` (a listing) with a head only
+    for what it says is short (a DV file's size is a bound). `known` is not updated here."""
     if known is None:
         need = list(heads.map(lambda f: bool(missing_on_target([f], target)), files.actions()))
         return files.filter(pa.array(need, pa.bool_()))
@@ -124,6 +127,32 @@ def missing_on_target(
         if is_missing(f, size):
             out.append(f)
     return out
+
+
+def lacking(
+    files: list[FileAction],
+    target: ObjectStore,
+    *,
+    known: dict[str, int] | None,
+    readers: ThreadPoolExecutor,
+) -> list[FileAction]:
+    """The files the replica lacks or holds short: by a head each, or from `known` (a
+    listing, kept up to date here) with a head only for what it says is short."""
+
+    def needs_copy(f: FileAction) -> bool:
+        return bool(missing_on_target([f], target))
+
+    if known is None:
+        need = list(readers.map(needs_copy, files))
+        return [f for f, n in zip(files, need, strict=True) if n]
+    todo = missing_on_target(files, target, known=known)
+    absent = [f for f in todo if object_path(f.path) not in known]
+    listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
+    short = [f for f, n in zip(listed, readers.map(needs_copy, listed), strict=True) if n]
+    for f in absent + short:
+        key = object_path(f.path)
+        known[key] = max(f.size or 0, known.get(key, 0))
+    return absent + short
 
 
 def copy_files(
@@ -172,3 +201,18 @@ def _exists(store: ObjectStore, path: str) -> bool:
         return True
     except ObjectNotFound:
         return False
+
+
+def vacuumed_versions_end(source: DeltaLog, gone: list[str], *, table: str) -> int:
+    """The source version from which a replica is complete again, after files `gone` were
+    vacuumed at the source before we copied them. They are lost to every reader of those
+    old versions, ours and the source's alike; FilesMissing if the latest version needs one."""
+    latest = load_snapshot(source)
+    live = latest.referenced().keys()  # a large table's files: in columns
+    if pc.any(pc.is_in(pa.array(gone, pa.string()), value_set=live)).as_py():
+        raise FilesMissing(
+            f"The source {table} references files it does not have: {gone[:3]}.",
+            hint="The source table itself is damaged; run `standby verify` on it.",
+        )
+    log.warning("%d file(s) of %s were vacuumed before they were replicated", len(gone), table)
+    return latest.version

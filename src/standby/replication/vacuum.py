@@ -9,8 +9,6 @@ listing of the source, so it never plans to copy what is not there.
 
 from __future__ import annotations
 
-import logging
-
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
@@ -18,12 +16,9 @@ from standby.delta import DeltaLog, Snapshot, load_snapshot
 from standby.delta.fileset import FileSet
 from standby.delta.log import LogListing
 from standby.delta.presence import inventory
-from standby.errors import FilesMissing
 from standby.replication.files import note_copied
 from standby.replication.result import TableReplication
 from standby.replication.state import ReplicaState
-
-log = logging.getLogger(__name__)
 
 
 class PlanStops(Exception):
@@ -37,22 +32,6 @@ class SourceFiles:
         self.source, self.name = source, name
         self._latest: Snapshot | None = None
         self._listing: dict[str, int] | None = None
-
-    def accept_vacuumed(
-        self, gone: list[str], state: ReplicaState, result: TableReplication
-    ) -> None:
-        """Carry on past vacuumed files; raise FilesMissing for files still live."""
-        self._latest = None  # the source moves on while a pass copies: judge by its newest
-        if pc.any(pc.is_in(pa.array(gone, pa.string()), value_set=self._live_keys())).as_py():
-            raise FilesMissing(
-                f"The source {self.name} references files it does not have: {gone[:3]}.",
-                hint="The source table itself is damaged; run `standby verify` on it.",
-            )
-        log.warning(
-            "%d file(s) of %s were vacuumed before they were replicated", len(gone), self.name
-        )
-        result.vacuumed_files += len(gone)
-        state.complete_from = max(state.complete_from, self._latest_version())
 
     def plan(
         self,
