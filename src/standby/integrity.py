@@ -157,8 +157,9 @@ class SafePoint:
 def safe_point(
     uri: str, *, repair: bool = False, force: bool = False, dry_run: bool = False
 ) -> SafePoint:
-    """The newest version whose commit chain and every file are present."""
-    dl, listing = open_log(open_store(uri))
+    """The newest version whose commit chain and every file are present. A dry run repairs
+    through a store that records the moves instead of making them (no --force needed)."""
+    dl, listing = open_log(open_store(uri, dry_run=dry_run))
     span = reconstructable(listing)
     if span is None:
         return SafePoint(None, None, listing.latest, sorted(listing.commits))
@@ -191,7 +192,7 @@ def safe_point(
     if repair and torn:
         if safe is None:
             raise Refused("No version of this table is whole: there is nothing safe to keep.")
-        result.quarantined = _quarantine(dl, torn, safe, force=force, dry_run=dry_run)
+        result.quarantined = _quarantine(dl, torn, safe, force=force or dry_run)
     return result
 
 
@@ -209,9 +210,7 @@ def _present(f: FileAction, present: dict[str, int]) -> bool:
     return not is_missing(f, present.get(object_path(f.path)))
 
 
-def _quarantine(
-    dl: DeltaLog, torn: list[int], safe: int, *, force: bool, dry_run: bool
-) -> list[str]:
+def _quarantine(dl: DeltaLog, torn: list[int], safe: int, *, force: bool) -> list[str]:
     """Move torn commits (newest first, so the chain never has a gap) and the checkpoints
     beyond the safe version into _standby/quarantine/, so readers see the safe version."""
     listing = dl.list(from_version=safe + 1)
@@ -219,8 +218,6 @@ def _quarantine(
     paths += [f.path for v, fs in listing.checkpoints.items() if v > safe for f in fs]
     if _last_checkpoint_beyond(dl.store, safe):
         paths.append(LAST_CHECKPOINT)
-    if dry_run:
-        return paths
     if not force:
         raise Refused(
             f"Repair would move {len(paths)} log file(s) of {redact(dl.url)} aside "

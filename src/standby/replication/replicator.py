@@ -75,10 +75,8 @@ class Replicator:
         executor: CopyExecutor | None = None,
         progress: Progress | None = None,
         epoch: int = 0,
-        dry_run: bool = False,
     ):
         self.src, self.dst = source, target
-        self.dry_run = dry_run
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -120,18 +118,16 @@ class Replicator:
             state = self._adopt(replica_latest)
         self._catch_up(src_listing, state, result)
         for _ in range(MAX_RELISTS):
-            if self.dry_run or state.last_version >= state.complete_from:
+            if state.last_version >= state.complete_from:
                 break
             # Files the source vacuumed before we copied them: the versions that needed
             # them are lost here as at the source. Do not stop at one of them: carry on to
             # the version from which the source is whole again.
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
-        if not self.dry_run:
-            self._late_checkpoints(src_listing, dst_listing, state)
-            self.state = state
+        self._late_checkpoints(src_listing, dst_listing, state)
+        self.state = state
         result.source_version = src_listing.latest
-        result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
@@ -234,8 +230,7 @@ class Replicator:
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
-        if not self.dry_run:
-            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+        publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
         self.published_checkpoints.add(base)
         if base in listing.commits:
             raw = self.src_log.read_raw(base)
@@ -247,8 +242,7 @@ class Replicator:
         return state
 
     def _save(self, state: ReplicaState) -> None:
-        if not self.dry_run:
-            write_state(self.dst, state)
+        write_state(self.dst, state)
 
     # -- every later commit -----------------------------------------------------------------
 
@@ -317,10 +311,6 @@ class Replicator:
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
             return
-        if self.dry_run:  # the plan: what a real pass would copy now
-            result.files_copied += len(files)
-            result.bytes_copied += sum(f.size or 0 for f in files)
-            return
         outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
@@ -355,11 +345,6 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
-        if self.dry_run:
-            result.commits_published += 1
-            result.from_version = version if result.from_version is None else result.from_version
-            state.last_version = version
-            return
         try:
             self.dst.put(commit_path(version), raw, mode="create")
         except ObjectExists:
@@ -398,13 +383,18 @@ def replicate_table(
     epoch: int = 0,
     dry_run: bool = False,
 ) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version."""
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
+    """One pass: make `target` a replica of `source` at the source's latest version.
+
+    A dry run is the same pass over stores that record writes instead of making them
+    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    """
+    result = Replicator(
+        open_store(source, options=source_options, dry_run=dry_run),
+        open_store(target, options=target_options, dry_run=dry_run),
         history=history,
         executor=executor,
         progress=progress,
         epoch=epoch,
-        dry_run=dry_run,
     ).run()
+    result.dry_run = dry_run
+    return result
