@@ -3,6 +3,7 @@ counts, and every write of a copy (local to local included) reaches them."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,7 +11,14 @@ import pytest
 
 from standby.engines import CopyTask, ThreadExecutor
 from standby.errors import ObjectChanged, ObjectExists, ObjectNotFound, Unreachable
-from standby.storage import CountingStore, DryRunStore, ObjectStore, PlannedWrite, open_store
+from standby.storage import (
+    CountingStore,
+    DryRunStore,
+    ObjectStore,
+    PlannedWrite,
+    StoreWrapper,
+    open_store,
+)
 from tests.faults import ErrorOnceStore
 from tests.servers import Root
 
@@ -143,3 +151,47 @@ def test_counting_counts_every_method(make_root: Callable[[str], Root]) -> None:
             "delete_prefix",
         )
     }
+
+
+class GatedStore(StoreWrapper):
+    """copy_from of `gated` waits until `gate` is set (at most 10 s)."""
+
+    def __init__(self, inner: ObjectStore, gated: str):
+        super().__init__(inner)
+        self.gated, self.gate, self.opened_in_time = gated, threading.Event(), False
+
+    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
+        if dst_path == self.gated:
+            self.opened_in_time = self.gate.wait(10)
+        self.inner.copy_from(source, src_path, dst_path)
+
+
+class OpensGate:
+    """A Progress that opens the gate once every other copy has been reported done."""
+
+    def __init__(self, gate: threading.Event, others: int):
+        self.gate, self.others, self.advanced = gate, others, 0
+
+    def start(self, files: int, total_bytes: int) -> None:
+        return None
+
+    def advance(self, nbytes: int) -> None:
+        self.advanced += 1
+        if self.advanced == self.others:
+            self.gate.set()
+
+    def finish(self) -> None:
+        return None
+
+
+def test_progress_advances_as_each_copy_ends(make_root: Callable[[str], Root]) -> None:
+    """Not all at once at the end: the last copy waits for the others' progress."""
+    src, dst = make_root("local").store(), make_root("local").store()
+    for n in range(4):
+        src.put(f"f{n}", b"x")
+    gated = GatedStore(dst, "f3")
+    tasks = [CopyTask(src, f"f{n}", gated, f"f{n}", 1) for n in range(4)]
+
+    ThreadExecutor(workers=4).run(tasks, progress=OpensGate(gated.gate, 3))
+
+    assert gated.opened_in_time
