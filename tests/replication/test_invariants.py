@@ -1,8 +1,8 @@
 """DESIGN.md section 4, invariants 1-8, each pinned on a real replication.
 
-The order tests record every write the replicator makes to an S3 (moto) target, through
-a wrapper of the real store: local -> local copies go through the kernel, not the store,
-so the target is remote for the wrapper to see each object land.
+The order tests record every write the replicator makes, through a wrapper of the real
+target store, local and S3 (moto): every copy is the target's `copy_from`, so the wrapper
+sees each object land on either (local copies once bypassed it, and these ran on S3 only).
 """
 
 from __future__ import annotations

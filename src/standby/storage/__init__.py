@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode, TreeSize, Versioned
+from standby.storage.copy import copy_object
 from standby.storage.dryrun import DryRunStore, PlannedWrite
 from standby.storage.local import LocalStore
 from standby.storage.obstore_backend import ObstoreStore
@@ -27,6 +28,7 @@ __all__ = [
     "StoreWrapper",
     "TreeSize",
     "Versioned",
+    "copy_object",
     "is_local",
     "join",
     "local_path",
