@@ -195,3 +195,23 @@ def test_progress_advances_as_each_copy_ends(make_root: Callable[[str], Root]) -
     ThreadExecutor(workers=4).run(tasks, progress=OpensGate(gated.gate, 3))
 
     assert gated.opened_in_time
+
+
+class StopsAfterFirst(OpensGate):
+    def advance(self, nbytes: int) -> None:
+        self.gate.set()
+
+
+def test_a_stop_starts_no_further_copy_and_counts_what_ended(
+    make_root: Callable[[str], Root],
+) -> None:
+    src, dst = make_root("local").store(), make_root("local").store()
+    for n in range(20):
+        src.put(f"f{n:02d}", b"x")
+    stop = threading.Event()
+    tasks = [CopyTask(src, f"f{n:02d}", dst, f"f{n:02d}", 1) for n in range(20)]
+
+    stats = ThreadExecutor(workers=1).run(tasks, progress=StopsAfterFirst(stop, 0), stop=stop)
+
+    assert stats.stopped and 1 <= stats.files < 20
+    assert len(list(dst.list(""))) == stats.files

@@ -7,6 +7,7 @@ wrappers (retries, dry run, counting, fault injection) see every copy, local one
 from __future__ import annotations
 
 import queue
+import threading
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from functools import partial
@@ -14,8 +15,7 @@ from functools import partial
 from standby.engines.base import CopyStats, CopyTask, NullProgress, Progress
 
 DEFAULT_WORKERS = 8  # enough to keep a disk or a network link busy; more only adds contention
-
-
+STOP_POLL = 0.05  # seconds between looks at `stop` while copies run
 Finished = queue.SimpleQueue[tuple[CopyTask, Future[None]]]
 
 
@@ -31,9 +31,16 @@ class ThreadExecutor:
     def __init__(self, workers: int = DEFAULT_WORKERS):
         self.workers = workers
 
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
         """Copy every task; progress advances as each copy ends. The first failure cancels
-        the copies not yet started, waits for those running, and is raised."""
+        the copies not yet started, waits for those running, and is raised. Once `stop` is
+        set, no further copy starts; the running ones end and count (`stopped` is set)."""
         progress = progress or NullProgress()
         progress.start(len(tasks), sum(t.size or 0 for t in tasks))
         stats = CopyStats()
@@ -48,12 +55,7 @@ class ThreadExecutor:
                     future.add_done_callback(partial(_report, finished, t))
                     futures.append(future)
                 try:
-                    for _ in tasks:
-                        task, future = finished.get()
-                        future.result()
-                        stats.files += 1
-                        stats.bytes += task.size or 0
-                        progress.advance(task.size or 0)
+                    self._collect(finished, len(tasks), futures, stats, progress, stop)
                 except BaseException:
                     for f in futures:
                         f.cancel()
@@ -61,3 +63,33 @@ class ThreadExecutor:
         finally:
             progress.finish()
         return stats
+
+    @staticmethod
+    def _collect(
+        finished: Finished,
+        count: int,
+        futures: list[Future[None]],
+        stats: CopyStats,
+        progress: Progress,
+        stop: threading.Event | None,
+    ) -> None:
+        """Take `count` completions off the queue, raising the first failure."""
+        left = count
+        while left:
+            if stop is not None and stop.is_set() and not stats.stopped:
+                stats.stopped = True
+                for f in futures:
+                    f.cancel()  # those not started: reported cancelled on the queue
+            try:
+                task, future = finished.get(timeout=None if stop is None else STOP_POLL)
+            except queue.Empty:
+                continue
+            left -= 1
+            if future.cancelled():
+                continue
+            if stats.stopped and future.exception() is not None:
+                continue  # a copy that failed while stopping is redone next time
+            future.result()
+            stats.files += 1
+            stats.bytes += task.size or 0
+            progress.advance(task.size or 0)
