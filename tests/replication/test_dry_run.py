@@ -9,8 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +19,8 @@ import pytest
 from standby.integrity import safe_point
 from standby.replication import Replicator, replicate_table
 from standby.replication.replicator import TableReplication
-from standby.storage import DryRunStore, ObjectStore, PutMode, StoreWrapper, open_store
+from standby.storage import DryRunStore, ObjectStore, open_store
+from tests.faults import RecordingStore
 from tests.replication._support import assert_valid_replica, grow
 from tests.servers import Root
 
@@ -36,32 +36,6 @@ COMPARED = (
 )
 
 
-class WritesSeen(StoreWrapper):
-    """The objects a real run writes (puts and copies), in no particular order."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.written: dict[str, str] = {}
-        self._lock = threading.Lock()
-
-    def put(
-        self,
-        path: str,
-        data: bytes | Iterable[bytes],
-        *,
-        mode: PutMode = "overwrite",
-        if_match: str | None = None,
-    ) -> None:
-        self.inner.put(path, data, mode=mode, if_match=if_match)
-        with self._lock:
-            self.written[path] = "put"
-
-    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
-        self.inner.copy_from(source, src_path, dst_path)
-        with self._lock:
-            self.written[dst_path] = "copy"
-
-
 def listing(store: ObjectStore) -> dict[str, tuple[int, str | None]]:
     return {o.path: (o.size, o.etag) for o in store.list("")}
 
@@ -73,11 +47,12 @@ def plan_then_run(source: str, target: Root) -> tuple[TableReplication, TableRep
     planned = Replicator(DryRunStore(open_store(source)), dry_target).run()
     assert listing(target.store("t")) == before, "the dry run wrote"
 
-    seen = WritesSeen(target.store("t"))
+    seen = RecordingStore(target.store("t"))
     done = Replicator(open_store(source), seen).run()
 
-    recorded = {w.path: w.kind for w in dry_target.plan}
-    assert recorded == seen.written  # the same objects, each written the same way
+    planned_writes = {(w.path, "copy" if w.kind == "copy" else "put") for w in dry_target.plan}
+    real_writes = {(w.path, "copy" if w.mode == "copy" else "put") for w in seen.landed}
+    assert planned_writes == real_writes  # the same objects, each written the same way
     data = [w for w in dry_target.plan if w.kind == "copy" and not w.path.startswith("_delta_log/")]
     assert (len(data), sum(w.bytes for w in data)) == (done.files_copied, done.bytes_copied)
     return planned, done

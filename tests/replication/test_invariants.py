@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import deltalake
@@ -29,45 +27,13 @@ from standby.replication import Replicator, read_state, replicate_table
 from standby.replication.files import commit_files
 from standby.replication.status import table_status
 from standby.storage import ObjectStore, PutMode, open_store
-from tests.faults import CountingStore, StoreWrapper
+from tests.faults import CountingStore, Landed, RecordingStore, StoreWrapper
 from tests.replication._support import assert_valid_replica, grow, protected_config
 from tests.servers import Root
 from tests.tables.builders import batch
 from tests.tables.reading import CORPUS, read, same_rows
 
 # --- invariants 1-3: the order in which objects land ------------------------------------
-
-
-@dataclass(frozen=True)
-class Landed:
-    path: str
-    mode: str  # create | overwrite | copy
-
-
-class RecordingStore(StoreWrapper):
-    """Records every object written, in the order the writes completed."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.landed: list[Landed] = []
-        self._lock = threading.Lock()
-
-    def put(
-        self,
-        path: str,
-        data: bytes | Iterable[bytes],
-        *,
-        mode: PutMode = "overwrite",
-        if_match: str | None = None,
-    ) -> None:
-        self.inner.put(path, data, mode=mode, if_match=if_match)
-        with self._lock:
-            self.landed.append(Landed(path, mode))
-
-    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
-        self.inner.copy_from(source, src_path, dst_path)
-        with self._lock:
-            self.landed.append(Landed(dst_path, "copy"))
 
 
 def assert_landed_in_order(landed: list[Landed], source: str, *, present: set[str]) -> None:
