@@ -29,8 +29,9 @@ def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Acti
 
 
 def sidecar_paths(store: ObjectStore, files: list[LogFile]) -> list[str]:
-    """The sidecars a V2 checkpoint references (none for classic checkpoints)."""
-    if not any(f.kind is LogKind.CHECKPOINT_V2 for f in files):
+    """The sidecars a V2 checkpoint references (none for multi-part ones). A V2 checkpoint may
+    carry the classic name `<version>.checkpoint.parquet`, so every single file is read."""
+    if all(f.kind is LogKind.CHECKPOINT_PART for f in files):
         return []
     paths: list[str] = []
     for f in files:
@@ -47,8 +48,8 @@ def _read_file(
         return [a for a in parse_actions(data, where=path) if any(k in a for k in kinds)]
     # Here, not at the top: pyarrow costs a process 0.15 s of imports, and a table without
     # a parquet checkpoint (a first copy, most clones) never needs it.
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
     try:
         table = pq.read_table(io.BytesIO(data), columns=None)

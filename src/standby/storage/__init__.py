@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from standby.site_options import options_for
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode, TreeSize, Versioned
 from standby.storage.copy import copy_object
 from standby.storage.dryrun import DryRunStore, PlannedWrite
@@ -45,6 +46,8 @@ def open_store(
     behind the one retry layer, behind a DryRunStore that records every write when
     `dry_run` (reads still reach the storage)."""
     url = normalize(uri)
+    if options is None and not is_local(url):
+        options = options_for(url)  # the site's, in config mode (standby.site_options)
     backend = LocalStore(url) if is_local(url) else ObstoreStore(url, options=options)
     store: ObjectStore = RetryingStore(backend)
     return DryRunStore(store) if dry_run else store
