@@ -17,7 +17,7 @@ from rich.table import Table
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
-from standby.errors import BadInput, FilesMissing, Partial, ProblemFound, StandbyError
+from standby.errors import BadInput, Partial, ProblemFound, StandbyError
 from standby.integrity import Problem, SafePoint, VerifyReport, safe_point, verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
@@ -130,16 +130,6 @@ def replicate(
                 results.append(r)
     doc = {"tables": results, "errors": errors}
     emit(doc, lambda c: render_replicate(c, results, errors))
-    missing = [r for r in results if r.files_missing]
-    if missing:
-        first = missing[0]
-        raise FilesMissing(
-            f"The dry run of {first.source} stops where a real pass would: the source lacks "
-            f"{first.files_missing} file(s) its latest version needs "
-            f"({', '.join(first.missing_files[:3])}{', ...' if first.files_missing > 3 else ''}).",
-            hint="The source table itself is damaged; run `standby verify` on it "
-            "(--json lists every missing file).",
-        )
     if errors:
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
 
@@ -173,14 +163,6 @@ def render_replicate(c: Console, results: list[TableReplication], errors: list[s
             f"{r.seconds:.2f}",
         )
     c.print(t)
-    for r in results:
-        if r.files_missing:
-            c.print(
-                f"[red]missing[/]: {r.files_missing} file(s) of {tail(r.source)} that its latest "
-                f"version needs are not at the source; not planned to copy. First:"
-            )
-            for path in r.missing_files[:SHOWN]:
-                c.print(f"  {path}", soft_wrap=True)
     for e in errors:
         c.print(f"[red]failed[/]: {e}")
 

@@ -7,7 +7,7 @@ v, not what the table has accumulated.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -104,6 +104,21 @@ class LogListing:
             self.sidecars[f.path] = f
         else:
             self.others.append(f)
+
+    def batches(self, versions: list[int], *, commits: int, size: int) -> Iterator[list[int]]:
+        """`versions` in order, in runs of at most `commits` commits and `size` listed bytes
+        (a run holds one commit at least): what a reader holds in memory at once."""
+        batch: list[int] = []
+        held = 0
+        for v in versions:
+            listed = self.commits[v].size if v in self.commits else 0
+            if batch and (len(batch) >= commits or held + listed > size):
+                yield batch
+                batch, held = [], 0
+            batch.append(v)
+            held += listed
+        if batch:
+            yield batch
 
     @property
     def compactions(self) -> list[LogFile]:

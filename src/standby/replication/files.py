@@ -100,6 +100,17 @@ def lacking_columns(
     return FileSet.union([todo.filter(pc.invert(listed)), short.filter(pa.array(need, pa.bool_()))])
 
 
+def split_absent(files: FileSet, source: ObjectStore) -> tuple[FileSet, list[str]]:
+    """Many files to copy: those the source holds, and the keys of those it lacks, from one
+    listing (cheaper than a failed copy each); few: all of them, copies find out."""
+    if len(files) <= LISTING_FROM:
+        return files, []
+    absent = files.missing_mask(inventory(source))
+    if not pc.any(absent).as_py():
+        return files, []
+    return files.filter(pc.invert(absent)), files.filter(absent).keys().to_pylist()
+
+
 def note_copied(known: dict[str, int] | None, files: FileSet) -> None:
     """Record in `known` (a listing kept up to date) the files copied, at their size."""
     if known is None:
@@ -211,7 +222,8 @@ def vacuumed_versions_end(source: DeltaLog, gone: list[str], *, table: str) -> i
     live = latest.referenced().keys()  # a large table's files: in columns
     if pc.any(pc.is_in(pa.array(gone, pa.string()), value_set=live)).as_py():
         raise FilesMissing(
-            f"The source {table} references files it does not have: {gone[:3]}.",
+            f"The source {table} lacks {len(gone)} file(s) its latest version needs: "
+            f"{gone[:3]}{' and more' if len(gone) > 3 else ''}.",
             hint="The source table itself is damaged; run `standby verify` on it.",
         )
     log.warning("%d file(s) of %s were vacuumed before they were replicated", len(gone), table)

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Literal
 
 from standby.delta import Commit, DeltaLog, load_snapshot
@@ -40,24 +41,42 @@ from standby.replication.files import (
     lacking_columns,
     note_copied,
     refuse_external_columns,
+    split_absent,
     vacuumed_versions_end,
 )
 from standby.replication.identity import check_tail, digest
-from standby.replication.result import TableReplication
 from standby.replication.state import ReplicaState, read_state, write_state
 from standby.replication.sweep import sweep_temporaries
-from standby.replication.vacuum import PlanStops, SourceFiles
 from standby.replication.watch import SourceWatch, commit_timestamp
 from standby.storage import ObjectStore, open_store, redact
 from standby.storage.overlap import refuse_overlap
 
 log = logging.getLogger(__name__)
 History = Literal["checkpoint", "all"]
-BATCH_COMMITS = 64
+BATCH_COMMITS, BATCH_BYTES = 64, 16 << 20  # commits read and held at once, at most
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
+Known = dict[str, int] | None  # the replica's listing, kept up to date, or None: head each
 SWEEP_EVERY_SECONDS = 600.0  # passes (one-shot ones too) sweep temporaries this often
+
+
+@dataclass
+class TableReplication:
+    """What one pass did; the --json contract of `replicate`."""
+
+    source: str
+    target: str
+    from_version: int | None  # first version published by this pass
+    to_version: int | None  # the replica's version after it
+    files_copied: int
+    bytes_copied: int
+    commits_published: int
+    seconds: float
+    complete_from: int | None = None
+    vacuumed_files: int = 0
+    source_version: int | None = None
+    dry_run: bool = False
 
 
 class Replicator:
@@ -72,11 +91,11 @@ class Replicator:
         executor: CopyExecutor | None = None,
         progress: Progress | None = None,
         epoch: int = 0,
-        dry_run: bool = False,
         clock: Callable[[], float] = time.time,
+        sweep: bool = True,
     ):
         self.src, self.dst = source, target
-        self.dry_run = dry_run
+        self.sweep = sweep  # off for a dry run: the sweep deletes by path, past the store
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -90,11 +109,9 @@ class Replicator:
         self.checksums = Checksums()
         self.watch = SourceWatch(self.src_log, self.dst_log, clock=clock)
         self._swept_at = float("-inf")
-        self.source_files = SourceFiles(self.src_log, self.name)
 
     def run(self) -> TableReplication:
         started = time.monotonic()
-        self.source_files = SourceFiles(self.src_log, self.name)
         first = self.state is None
         state = self.state if self.state is not None else read_state(self.dst)
         if first and state is not None:  # what earlier runs did, and when
@@ -114,38 +131,31 @@ class Replicator:
         result = TableReplication(self.name, redact(self.dst.url), None, replica_latest, 0, 0, 0, 0)
         result.complete_from = state.complete_from if state else None
         if replica_latest is None:
-            try:
-                state = self._seed(src_listing, result)
-            except PlanStops:  # a dry run stops where the real pass would: this is its plan
-                result.source_version, result.dry_run = src_listing.latest, True
-                result.seconds = round(time.monotonic() - started, 3)
-                return result
+            state = self._seed(src_listing, result)
             self.table_id = state.source_table_id
         elif state is None:  # a replica whose state file was lost: its log is the truth
             state = self._adopt(replica_latest)
-        swept = not self.dry_run and self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
+        swept = self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
         if swept:
-            sweep_temporaries(self.dst.url, clock=self.clock)
+            if self.sweep:
+                sweep_temporaries(self.dst.url, clock=self.clock)
             self._swept_at = self.clock()
             state.swept_at_ms = int(self._swept_at * 1000)
         self.watch.observe(src_listing, state)
         try:
             src_listing = self._catch_up_all(src_listing, state, result)
-        except PlanStops:  # a dry run stops where the real pass would: this is its plan
-            return self._finish(result, state, src_listing, started)
         except (Refused, BadInput):
             raise
         except StandbyError:
             if replica_latest is not None:  # what this poll saw survives a failed pass
                 self._save_quietly(state)
             raise
-        if not self.dry_run:
-            self._late_log_files(src_listing, dst_listing, state)
-            if result.commits_published or swept or self.watch.refresh_due():
-                if swept or not result.commits_published:
-                    self._save(state)  # what this poll saw (a pass that published saved it)
-                self.watch.saved_at = self.clock()
-            self.state = state
+        self._late_log_files(src_listing, dst_listing, state)
+        if result.commits_published or swept or self.watch.refresh_due():
+            if swept or not result.commits_published:
+                self._save(state)  # what this poll saw (a pass that published saved it)
+            self.watch.saved_at = self.clock()
+        self.state = state
         return self._finish(result, state, src_listing, started)
 
     def _finish(
@@ -154,7 +164,6 @@ class Replicator:
         if state.last_version >= (src.latest if src.latest is not None else -1):
             self.watch.caught_up()
         result.source_version = src.latest
-        result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
@@ -168,7 +177,7 @@ class Replicator:
         on to the version from which the source is whole again."""
         self._catch_up(src_listing, state, result)
         for _ in range(MAX_RELISTS):
-            if self.dry_run or state.last_version >= state.complete_from:
+            if state.last_version >= state.complete_from:
                 break
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
@@ -198,8 +207,7 @@ class Replicator:
         return state
 
     def _late_log_files(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
-        """Checkpoints, compacted log files and crcs the source wrote after we published
-        their commits."""
+        """Checkpoints and crcs the source wrote after we published their commit."""
         span = {"low": state.complete_from, "high": state.last_version}
         self.checkpoints.late((src, dst), self.src, self.dst, **span)
         self.checksums.late((src, dst), self.src, self.dst, **span)
@@ -213,8 +221,7 @@ class Replicator:
         if span is None:
             raise TableNotFound(f"The log of {self.name} cannot rebuild any version.")
         if self.history == "checkpoint":
-            # Found by name: a large log is not replayed to learn it has no checkpoint.
-            base = usable_checkpoint(listing, span[1])
+            base = usable_checkpoint(listing, span[1])  # by name: no replay of a large log
             snapshot = load_snapshot(
                 self.src_log, span[0] if base is None else base, listing=listing
             )
@@ -247,8 +254,7 @@ class Replicator:
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
-        if not self.dry_run:
-            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+        publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
         self.checkpoints.published.add(base)
         if base in listing.commits:
             raw = self.watch.raw(base)
@@ -260,8 +266,7 @@ class Replicator:
         return state
 
     def _save(self, state: ReplicaState) -> None:
-        if not self.dry_run:
-            write_state(self.dst, state)
+        write_state(self.dst, state)
 
     # -- every later commit -----------------------------------------------------------------
 
@@ -282,16 +287,13 @@ class Replicator:
         # a first copy of a thousand files costs one request where it cost a thousand.
         known = inventory(self.dst) if state.last_version < 0 else None
         with ThreadPoolExecutor(READERS) as readers:
-            for i in range(0, len(versions), BATCH_COMMITS):
-                batch = versions[i : i + BATCH_COMMITS]
+            for batch in listing.batches(versions, commits=BATCH_COMMITS, size=BATCH_BYTES):
                 raws = [r or b"" for r in readers.map(self.watch.raw, batch)]
                 files = FileSet.union(
                     self._files_of(v, r) for v, r in zip(batch, raws, strict=True)
                 )
                 todo = lacking_columns(files, self.dst, known, readers)
                 del files  # a large batch's files: only what it lacks is kept
-                if self.dry_run:  # nothing is published: the commits' bytes can go now
-                    raws = [b""] * len(raws)
                 self._copy(todo, state, result, known)
                 for v, raw in zip(batch, raws, strict=True):
                     self._publish(v, raw, listing, state, result)
@@ -312,16 +314,12 @@ class Replicator:
         return commit_fileset(files, table=self.name, version=version)
 
     def _copy(
-        self,
-        files: FileSet,
-        state: ReplicaState,
-        result: TableReplication,
-        known: dict[str, int] | None,
+        self, files: FileSet, state: ReplicaState, result: TableReplication, known: Known
     ) -> None:
+        files, gone = split_absent(files, self.src)
+        if gone:  # vacuumed, or missing: known before any copy starts
+            self._accept_vacuumed(gone, state, result)
         if not len(files):
-            return
-        if self.dry_run:  # the plan: what a real pass would copy now, from what is there
-            self.source_files.plan(files, state, result, known)
             return
         note_copied(known, files)
         outcome = copy_files(files.actions(), self.src, self.dst, self.executor, self.progress)
@@ -346,11 +344,6 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
-        if self.dry_run:
-            result.commits_published += 1
-            result.from_version = version if result.from_version is None else result.from_version
-            state.last_version = version
-            return
         try:
             self.dst.put(commit_path(version), raw, mode="create")
         except ObjectExists:
@@ -387,14 +380,20 @@ def replicate_table(
     epoch: int = 0,
     dry_run: bool = False,
 ) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version."""
+    """One pass: make `target` a replica of `source` at the source's latest version.
+
+    A dry run is the same pass over stores that record writes instead of making them
+    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    """
     refuse_overlap(source, target, source_options=source_options, target_options=target_options)
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
+    result = Replicator(
+        open_store(source, options=source_options, dry_run=dry_run),
+        open_store(target, options=target_options, dry_run=dry_run),
         history=history,
         executor=executor,
         progress=progress,
         epoch=epoch,
-        dry_run=dry_run,
+        sweep=not dry_run,
     ).run()
+    result.dry_run = dry_run
+    return result
