@@ -93,12 +93,21 @@ class Replicator:
     def run(self) -> TableReplication:
         started = time.monotonic()
         state = self.state if self.state is not None else read_state(self.dst)
+        if state is not None and state.promoted:
+            raise Refused(
+                f"{redact(self.dst.url)} was promoted to primary by operation "
+                f"{state.promoted.get('operation_id')} at epoch {state.promoted.get('epoch')}: "
+                "standby no longer replicates into it.",
+                hint="Replicate in the other direction (standby reprotect / failback).",
+            )
         hint = state.last_version if state else -1
         # A little behind the hint, so checkpoints written after their commit are seen too.
         low = max(0, hint + 1 - LATE_CHECKPOINT_WINDOW) if state else 0
         src_listing = self.src_log.list(from_version=low)
         if state is None and src_listing.latest is None:
             raise TableNotFound(f"{self.name} is not a Delta table: no commits in _delta_log/.")
+        if state is not None:
+            self._saw(state, src_listing.latest)
         dst_listing = self.dst_log.list(from_version=low)
         replica_latest = self._check_tail(hint, state, dst_listing)
         self.table_id = state.source_table_id if state else None
@@ -136,6 +145,18 @@ class Replicator:
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
         return result
+
+    def _saw(self, state: ReplicaState, latest: int | None) -> None:
+        """Record a source version newer than any seen, before copying anything: if the
+        source is lost mid-pass, a forced failover still knows which commits it lost."""
+        if latest is None or latest <= max(state.last_version, state.source_seen_version or -1):
+            return  # a quiet poll costs nothing more
+        state.source_seen_version = latest
+        state.source_seen_commit_ms = timestamp_of(
+            commit_info_of(self.src_log.read_raw(latest) or b"")
+        )
+        state.source_seen_at_ms = int(time.time() * 1000)
+        self._save(state)
 
     def _adopt(self, replica_latest: int) -> ReplicaState:
         span = reconstructable(self.dst_log.list())

@@ -8,9 +8,11 @@ and this file costs nothing but a comparison.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+import time
+from dataclasses import asdict, dataclass, replace
+from typing import Any
 
-from standby.errors import BadInput, ObjectNotFound
+from standby.errors import BadInput, ObjectNotFound, Refused
 from standby.storage import ObjectStore
 
 STATE_PATH = "_standby/replica.json"
@@ -25,6 +27,11 @@ class ReplicaState:
     last_commit_timestamp: int | None  # ms, from the source log
     epoch: int = 0
     history: str = "checkpoint"
+    promoted: dict[str, Any] | None = None  # {version, epoch, operation_id, at_ms} once promoted
+    # What the source's log held when last listed: what a forced failover now would lose.
+    source_seen_version: int | None = None
+    source_seen_commit_ms: int | None = None  # that version's commit time, from the log
+    source_seen_at_ms: int | None = None  # when it was seen (this machine's clock)
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
@@ -47,3 +54,20 @@ def read_state(store: ObjectStore) -> ReplicaState | None:
 
 def write_state(store: ObjectStore, state: ReplicaState) -> None:
     store.put(STATE_PATH, state.to_json(), mode="overwrite")
+
+
+def mark_promoted(store: ObjectStore, *, version: int, epoch: int, operation_id: str) -> None:
+    """Record that the replica was promoted: from now on nothing replicates into it.
+    Idempotent: a replica already marked by the same operation is left as it is."""
+    state = read_state(store)
+    if state is None:
+        raise Refused(f"{store.url} is not a replica standby wrote: nothing to promote.")
+    if state.promoted and state.promoted.get("operation_id") == operation_id:
+        return
+    promoted = {
+        "version": version,
+        "epoch": epoch,
+        "operation_id": operation_id,
+        "at_ms": int(time.time() * 1000),
+    }
+    write_state(store, replace(state, promoted=promoted))
