@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from standby.cli import backup, config, config_workspace, demo, replicate, sandbox, table
+from standby.cli import (
+    backup,
+    config,
+    config_workspace,
+    demo,
+    failover,
+    replicate,
+    sandbox,
+    table,
+)
 
 app = typer.Typer(
     name="standby",
@@ -28,6 +37,8 @@ def _register() -> None:
     app.command("status")(replicate.status)
     app.command("verify")(replicate.verify_cmd)
     app.command("safe-point")(replicate.safe_point_cmd)
+    app.command("failover")(failover.failover_cmd)
+    app.add_typer(failover.operations_app, name="operations")
     app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)
 
