@@ -251,6 +251,7 @@ def two_regions(
     monkeypatch: pytest.MonkeyPatch,
     *,
     canary: str = "canary-storage-key-not-for-output",
+    step_seconds: float = 0.05,
     **extra: Any,
 ) -> Iterator[TwoRegions]:
     """Build the lakehouse, replicate every table and sync the configuration; stop the
@@ -259,9 +260,9 @@ def two_regions(
     monkeypatch.setenv(KEY_ID_ENV, "testing")
     locations = _seed_tables(primary_lake)
     primary = sandbox.start(
-        name="primary", seed="demo", table_locations=locations, step_seconds=0.05
+        name="primary", seed="demo", table_locations=locations, step_seconds=step_seconds
     )
-    dr = sandbox.start(name="dr", step_seconds=0.05)
+    dr = sandbox.start(name="dr", step_seconds=step_seconds)
     try:
         for name, sb in (("primary", primary), ("dr", dr)):
             monkeypatch.setenv(TOKENS[name], sb.token)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from standby.config import Config
@@ -172,7 +172,7 @@ def failover(
     store = home(config).home
     journal = _resumable(store, request)
     options = (
-        FailoverOptions(**journal.args) if journal else resolve_options(config, request, clock)
+        resumed_options(journal, request) if journal else resolve_options(config, request, clock)
     )
     ctx = FailoverContext(config, options, clock, workspaces_for(options))
     steps = steps_for(options, config)
@@ -183,6 +183,18 @@ def failover(
     runner = Runner(home=store, clock=clock, mirrors=_mirrors(config, options), on_event=on_event)
     journal = journal or runner.start(KIND, options.to_args(), steps)
     return runner.run(journal, steps, ctx, force=request.force)
+
+
+def resumed_options(journal: Journal, request: FailoverRequest) -> FailoverOptions:
+    """The options a resumed failover was started with; how to get past a stuck drain
+    (--cancel-runs, --drain-timeout) may be given anew, and is recorded."""
+    options = FailoverOptions(**journal.args)
+    if request.cancel_runs:
+        options = replace(options, cancel_runs=True)
+    if request.drain_timeout is not None:
+        options = replace(options, drain_timeout=request.drain_timeout)
+    journal.args = options.to_args()
+    return options
 
 
 def _resumable(store: Any, request: FailoverRequest) -> Journal | None:
