@@ -37,7 +37,9 @@ def test_racing_takers_never_both_win(remote_root: Root) -> None:
         winners: list[Lease] = []
         barrier = threading.Barrier(4)
 
-        def take(name: str) -> None:
+        def take(
+            name: str, barrier: threading.Barrier = barrier, winners: list[Lease] = winners
+        ) -> None:
             lease = Lease(store, operation_id=name, clock=FakeClock())
             barrier.wait()
             try:
