@@ -4,52 +4,32 @@
     store = LostResponseStore(root.store(), "put")        # the put lands, its reply is lost
     store = TruncatingStore(root.store(), after=1)        # streams break after one chunk
     store = FlipLastByteStore(root.store())               # reads return corrupted bytes
-    store = CountingStore(root.store()); store.calls["put"]
+    store = CountingStore(root.store()); store.calls["put"]   # standby.storage's own
 
-Compose with the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
+StoreWrapper and CountingStore are the library's (standby.storage.wrappers). Compose with
+the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
 The HTTP-level faults (503s, dropped connections, latency) are in tests/fault_proxy.py.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 
 from standby.errors import StandbyError, Unreachable
-from standby.storage import ObjectInfo, ObjectStore, PutMode
+from standby.storage import CountingStore, ObjectStore, StoreWrapper
+
+__all__ = [
+    "CountingStore",
+    "ErrorOnceStore",
+    "FlipLastByteStore",
+    "LostResponseStore",
+    "StoreWrapper",
+    "TruncatingStore",
+]
 
 
 def unreachable(store: ObjectStore, method: str) -> StandbyError:
     return Unreachable(f"injected: {method} on {store.url} failed", path=store.url)
-
-
-class StoreWrapper:
-    """Delegates every ObjectStore method to `inner`; subclasses override one."""
-
-    def __init__(self, inner: ObjectStore):
-        self.inner = inner
-        self.url = inner.url
-
-    def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
-        return self.inner.list(prefix, offset=offset)
-
-    def head(self, path: str) -> ObjectInfo:
-        return self.inner.head(path)
-
-    def get(self, path: str) -> bytes:
-        return self.inner.get(path)
-
-    def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
-        return self.inner.stream(path, chunk_size=chunk_size)
-
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
-        self.inner.put(path, data, mode=mode)
-
-    def copy(self, src: str, dst: str) -> None:
-        self.inner.copy(src, dst)
-
-    def delete(self, path: str) -> None:
-        self.inner.delete(path)
 
 
 class ErrorOnceStore(StoreWrapper):
@@ -136,23 +116,6 @@ class FlipLastByteStore(StoreWrapper):
             pending = chunk
         if pending is not None:
             yield _flip_last(pending)
-
-
-class CountingStore(StoreWrapper):
-    """Counts the calls of every method in `calls` (a Counter keyed by method name)."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.calls: Counter[str] = Counter()
-        for method in ("list", "head", "get", "stream", "put", "copy", "delete"):
-            setattr(self, method, self._counted(method, getattr(inner, method)))
-
-    def _counted(self, method: str, real: Callable[..., object]) -> Callable[..., object]:
-        def counted(*args: object, **kwargs: object) -> object:
-            self.calls[method] += 1
-            return real(*args, **kwargs)
-
-        return counted
 
 
 def _flip_last(data: bytes) -> bytes:

@@ -68,9 +68,16 @@ class PutsByPath(StoreWrapper):
         super().__init__(inner)
         self.puts: Counter[str] = Counter()
 
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
+    def put(
+        self,
+        path: str,
+        data: bytes | Iterable[bytes],
+        *,
+        mode: PutMode = "overwrite",
+        if_match: str | None = None,
+    ) -> None:
         self.puts[path] += 1
-        self.inner.put(path, data, mode=mode)
+        self.inner.put(path, data, mode=mode, if_match=if_match)
 
 
 def churn(source: str) -> list[str]:

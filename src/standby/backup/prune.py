@@ -24,7 +24,7 @@ from standby.delta.presence import inventory
 from standby.delta.snapshot import object_path
 from standby.errors import Refused
 from standby.storage import open_store, redact
-from standby.storage.tree import delete_tree, tree_size
+from standby.storage.tree import tree_size
 
 
 @dataclass
@@ -201,16 +201,16 @@ def _carry_out(catalog: Catalog, result: PruneResult) -> None:
     store = catalog.store
     for d in result.deleted:
         if d.kind != "incremental":
-            delete_tree(store, d.path)
+            store.delete_prefix(d.path)
     for s in result.swept:
         if s.whole:
-            delete_tree(store, s.path)
+            store.delete_prefix(s.path)
         else:
             for f in s.files:
                 store.delete(f"{s.path}/{f}")
     for d in result.deleted:  # catalog entries last: only once their data is gone
         catalog.remove(d.id)
     for x in result.leftovers:
-        delete_tree(store, x.path)
+        store.delete_prefix(x.path)
     for run_id in result.finished_runs:
         store.delete(record_path(run_id, result.policy))

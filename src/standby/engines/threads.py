@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_EXCEPTION, Future, ThreadPoolExecutor, wait
 
 from standby.engines.base import CopyStats, CopyTask, NullProgress, Progress
-from standby.storage.copy import copy_object
 
 DEFAULT_WORKERS = 8  # enough to keep a disk or a network link busy; more only adds contention
 
@@ -25,7 +24,7 @@ class ThreadExecutor:
             return stats
         with ThreadPoolExecutor(self.workers, thread_name_prefix="standby-copy") as pool:
             futures: dict[Future[None], CopyTask] = {
-                pool.submit(copy_object, t.src, t.src_path, t.dst, t.dst_path): t for t in tasks
+                pool.submit(t.dst.copy_from, t.src, t.src_path, t.dst_path): t for t in tasks
             }
             pending = set(futures)
             try:
