@@ -114,11 +114,6 @@ class Diverged(Refused):
     """A replica holds a version whose bytes differ from the source's."""
 
 
-class ObjectChanged(Refused):
-    """A conditional overwrite (if_match) found another version of the object, or none:
-    someone else wrote it since it was read."""
-
-
 EXIT_CODES: dict[type[BaseException], int] = {
     ProblemFound: 1,
     BadInput: 2,
