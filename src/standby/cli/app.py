@@ -9,6 +9,7 @@ from standby.cli import (
     config,
     config_workspace,
     demo,
+    failback,
     failover,
     replicate,
     sandbox,
@@ -38,6 +39,9 @@ def _register() -> None:
     app.command("verify")(replicate.verify_cmd)
     app.command("safe-point")(replicate.safe_point_cmd)
     app.command("failover")(failover.failover_cmd)
+    app.command("reprotect")(failback.reprotect_cmd)
+    app.command("failback")(failback.failback_cmd)
+    app.add_typer(failback.orphaned_app, name="orphaned")
     app.add_typer(failover.operations_app, name="operations")
     app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)

@@ -36,6 +36,7 @@ class FailoverOptions:
     cancel_runs: bool = False
     drain_timeout: float = 600.0
     primary_timeout: float = 30.0
+    force_split_brain: bool = False  # reprotect although both sites were primary at one epoch
 
     def to_args(self) -> dict[str, Any]:
         return asdict(self)

@@ -74,7 +74,7 @@ def forced_table(name: str, final: dict[str, Any], started_ms: int) -> dict[str,
 
 
 def build_report(journal: Journal, ctx: FailoverContext) -> dict[str, Any]:
-    validate = journal.step("validate")
+    validated = journal.step("validate").ended_ms if _has(journal, "validate") else None
     mode = journal.args.get("mode", "planned")
     finals: dict[str, Any] = ctx.fact(
         "catch-up" if mode == "planned" else "safe-points", "tables", {}
@@ -105,11 +105,31 @@ def build_report(journal: Journal, ctx: FailoverContext) -> dict[str, Any]:
         "mode": mode,
         "source": journal.args.get("source"),
         "target": journal.args.get("target"),
-        "rto_seconds": _seconds(journal.created_ms, validate.ended_ms),
+        "rto_seconds": _seconds(journal.created_ms, validated),
         "waiting_on_workspace_seconds": round(waiting, 3),
         "steps": steps,
         "tables": tables,
+        "orphaned": _orphaned(journal),
         "unresolved": ctx.unresolved,
+    }
+
+
+def _orphaned(journal: Journal) -> dict[str, Any]:
+    """Per table, the fork and the commits a reprotect moved aside (the data a forced
+    failover lost), with what was replicated back."""
+    if not _has(journal, "rewind"):
+        return {}
+    rewound: dict[str, Any] = journal.changed("rewind").get("tables", {})
+    back: dict[str, Any] = journal.changed("reverse-replicate").get("tables", {})
+    return {
+        name: {
+            "fork": t.get("fork"),
+            "reseeded": t.get("reseed", False),
+            "orphaned_versions": [c["version"] for c in t.get("orphaned", [])],
+            "orphaned_rows": sum(c["rows"] or 0 for c in t.get("orphaned", [])),
+            "replicated_back": back.get(name, {}).get("commits"),
+        }
+        for name, t in rewound.items()
     }
 
 
@@ -131,7 +151,7 @@ class Report:
         assert ctx.journal is not None
         ctx.journal.report = build_report(ctx.journal, ctx)
         rto = ctx.journal.report["rto_seconds"]
-        return StepResult(f"RTO {rto} s")
+        return StepResult(f"RTO {rto} s" if rto is not None else "reported")
 
     def check(self, ctx: FailoverContext) -> None:
         return None

@@ -90,7 +90,7 @@ def steps_for(options: FailoverOptions, config: Config) -> list[Step[FailoverCon
     ]
 
 
-def resolve_options(config: Config, request: FailoverRequest, clock: Clock) -> FailoverOptions:
+def resolve_options(config: Config, request: FailoverRequest) -> FailoverOptions:
     """The options of a new failover: target site, source site and mode (probing the
     source when the mode is not given)."""
     target = request.to or config.dr
@@ -108,6 +108,7 @@ def resolve_options(config: Config, request: FailoverRequest, clock: Clock) -> F
         cancel_runs=request.cancel_runs,
         drain_timeout=float(request.drain_timeout or config.failover.drain_timeout),
         primary_timeout=primary_timeout,
+        force_split_brain=request.force,
     )
 
 
@@ -168,21 +169,46 @@ def failover(
 ) -> Planned | Journal:
     """Run (or resume, or plan) a failover; returns the plan of a dry run, else the journal
     with its report. Raises the first step's failure (the journal says where it stopped)."""
+    return execute(
+        config,
+        request,
+        kind=KIND,
+        fresh=lambda: resolve_options(config, request),
+        steps=lambda options: steps_for(options, config),
+        dry_run=dry_run,
+        clock=clock,
+        on_event=on_event,
+        confirm=confirm,
+    )
+
+
+def execute(
+    config: Config,
+    request: FailoverRequest,
+    *,
+    kind: str,
+    fresh: Callable[[], FailoverOptions],
+    steps: Callable[[FailoverOptions], list[Step[FailoverContext]]],
+    dry_run: bool = False,
+    clock: Clock | None = None,
+    on_event: Callable[[Event], None] | None = None,
+    confirm: Callable[[Planned], bool] | None = None,
+) -> Planned | Journal:
+    """Resume the unfinished operation of `kind`, or start one with `fresh()` options: its
+    plan on a dry run (or to confirm), else its run under the lease, journaled."""
     clock = clock or SystemClock()
     store = home(config).home
-    journal = _resumable(store, request)
-    options = (
-        resumed_options(journal, request) if journal else resolve_options(config, request, clock)
-    )
+    journal = _resumable(store, request, kind)
+    options = resumed_options(journal, request) if journal else fresh()
     ctx = FailoverContext(config, options, clock, workspaces_for(options))
-    steps = steps_for(options, config)
+    chosen = steps(options)
     if dry_run or (confirm is not None and journal is None):
-        planned = Planned(options, plan(steps, ctx))
+        planned = Planned(options, plan(chosen, ctx))
         if dry_run or confirm is None or not confirm(planned):
             return planned
     runner = Runner(home=store, clock=clock, mirrors=_mirrors(config, options), on_event=on_event)
-    journal = journal or runner.start(KIND, options.to_args(), steps)
-    return runner.run(journal, steps, ctx, force=request.force)
+    journal = journal or runner.start(kind, options.to_args(), chosen)
+    return runner.run(journal, chosen, ctx, force=request.force)
 
 
 def resumed_options(journal: Journal, request: FailoverRequest) -> FailoverOptions:
@@ -197,12 +223,12 @@ def resumed_options(journal: Journal, request: FailoverRequest) -> FailoverOptio
     return options
 
 
-def _resumable(store: Any, request: FailoverRequest) -> Journal | None:
-    """The operation to continue: `--resume ID`, else the newest unfinished failover (one
-    refused in its preflight left no journal: it starts afresh)."""
+def _resumable(store: Any, request: FailoverRequest, kind: str) -> Journal | None:
+    """The operation to continue: `--resume ID`, else the newest unfinished one of `kind`
+    (one refused in its preflight left no journal: it starts afresh)."""
     if request.resume:
         journal = load(store, request.resume)
-        if journal.kind != KIND:
-            raise BadInput(f"Operation {request.resume} is a {journal.kind}, not a failover.")
+        if journal.kind != kind:
+            raise BadInput(f"Operation {request.resume} is a {journal.kind}, not a {kind}.")
         return journal
-    return unfinished(store, kind=KIND)
+    return unfinished(store, kind=kind)

@@ -67,35 +67,48 @@ def _jobs(ctx: FailoverContext, site: str) -> dict[str, JobState]:
 
 
 class PauseJobs:
-    """Pause the protected jobs of the source; their states before are recorded first, so
-    a rerun after a crash restores what was there, never the paused state it made."""
+    """Pause the protected jobs of one site (the source by default); their states before
+    are recorded first, so a rerun after a crash restores what was there, never the
+    paused state it made."""
 
-    name = "pause-jobs"
     cleanup = False
     readonly = False
 
+    def __init__(self, name: str = "pause-jobs", *, side: str = "source"):
+        self.name = name
+        self.side = side
+
+    def _site(self, ctx: FailoverContext) -> str:
+        return ctx.options.source if self.side == "source" else ctx.options.target
+
     def plan(self, ctx: FailoverContext) -> list[str]:
-        jobs = _jobs(ctx, ctx.options.source)
-        lines = [f"pause job {j.name} (now {j.pause or 'no schedule'})" for j in jobs.values()]
+        site = self._site(ctx)
+        jobs = _jobs(ctx, site)
+        lines = [
+            f"pause job {j.name} in {site} (now {j.pause or 'no schedule'})" for j in jobs.values()
+        ]
         absent = sorted(set(ctx.config.protected.jobs) - set(jobs))
-        return lines + [f"job {n}: not in {ctx.options.source}" for n in absent]
+        return lines + [f"job {n}: not in {site}" for n in absent]
 
     def run(self, ctx: FailoverContext) -> StepResult:
+        site = self._site(ctx)
+        handle = ctx.source if self.side == "source" else ctx.target
         before: dict[str, Any] | None = ctx.noted("before")
-        jobs = _jobs(ctx, ctx.options.source)
+        jobs = _jobs(ctx, site)
         if before is None:
             before = {n: {"job_id": j.job_id, "pause": j.pause} for n, j in jobs.items()}
             ctx.note("before", before)
         for job in jobs.values():
             if job.pause is not None:
-                ctx.source.workspace.set_pause(job, "PAUSED")
+                handle.workspace.set_pause(job, "PAUSED")
         paused = sorted(n for n, j in jobs.items() if j.pause is not None)
         return StepResult(f"{len(paused)} job(s) paused", {"before": before, "paused": paused})
 
     def check(self, ctx: FailoverContext) -> None:
-        running = [j.name for j in _jobs(ctx, ctx.options.source).values() if j.pause == "UNPAUSED"]
+        site = self._site(ctx)
+        running = [j.name for j in _jobs(ctx, site).values() if j.pause == "UNPAUSED"]
         if running:
-            raise Refused(f"Jobs still unpaused on {ctx.options.source}: {', '.join(running)}.")
+            raise Refused(f"Jobs still unpaused on {site}: {', '.join(running)}.")
 
 
 class DrainRuns:

@@ -6,9 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from standby.config import Config
-from standby.control import initialize, require_replication_allowed
+from standby.control import initialize, read_control, require_replication_allowed
 from standby.errors import BadInput, Refused
 from standby.replication.follow import Pair
+from standby.storage import open_store
 
 
 @dataclass(frozen=True)
@@ -30,45 +31,89 @@ class ConfiguredPairs:
 
 
 def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPairs:
-    """Every protected table with a location, mapped to the DR site; checks the control
-    objects of each storage root involved (creating them on first use)."""
-    primary, dr = config.primary, config.dr
-    pairs: list[Pair] = []
-    unresolved: list[str] = []
+    """Every protected table with a location, mapped from the site that is primary to the
+    other; checks the control objects of each storage root involved (creating them on
+    first use). The direction is the config's primary -> dr, until a reprotect makes the
+    DR site primary and the other its replica: then replication runs DR -> primary."""
     roots: set[str] = set()
+    located = []
+    unresolved: list[str] = []
     for entry in config.protected.tables:
         if entry.location is None:
             unresolved.append(entry.table or "?")
             continue
-        located = config.locate(entry.location, primary)
-        if located is None:
+        found = config.locate(entry.location, config.primary)
+        if found is None:
             raise BadInput(
                 f"Protected table location {entry.location} is under no storage root "
-                f"of site {primary}."
+                f"of site {config.primary}."
             )
-        roots.add(located[0])
-        target = config.map_location(entry.location, primary, dr)
-        pairs.append(_pair(config, entry.location, target, config.tier(entry.tier).rpo))
-    epoch = 0
+        roots.add(found[0])
+        located.append(entry)
+    source, target = direction(config, sorted(roots))
+    pairs = [
+        _pair(
+            config,
+            (source, config.map_location(e.location, config.primary, source)),
+            (target, config.map_location(e.location, config.primary, target)),
+            config.tier(e.tier).rpo,
+        )
+        for e in located
+        if e.location is not None
+    ]
     root_pairs = [
-        _pair(config, config.site(primary).storage[n], config.site(dr).storage[n], None)
+        _pair(
+            config,
+            (source, config.site(source).storage[n]),
+            (target, config.site(target).storage[n]),
+            None,
+        )
         for n in sorted(roots)
     ]
+    epoch = 0
     for root in root_pairs:
         src_root, dst_root = root.stores()
         if not dry_run:
-            initialize(src_root, site=primary, role="primary")
-            initialize(dst_root, site=dr, role="replica")
+            initialize(src_root, site=source, role="primary")
+            initialize(dst_root, site=target, role="replica")
             epoch = require_replication_allowed(src_root, dst_root)
     return ConfiguredPairs(pairs, epoch, unresolved, root_pairs)
 
 
-def _pair(config: Config, source: str, target: str, rpo: float | None) -> Pair:
+def direction(config: Config, roots: list[str]) -> tuple[str, str]:
+    """(source site, target site) as the control objects say; the config's own order when
+    they do not say otherwise (no control objects yet, or a fenced or torn state, which
+    `require_replication_allowed` then refuses with the roles named)."""
+    primary, dr = config.primary, config.dr
+    if (
+        roots
+        and _roles(config, dr, roots) == {"primary"}
+        and _roles(config, primary, roots) == {"replica"}
+    ):
+        return dr, primary
+    return primary, dr
+
+
+def _roles(config: Config, site: str, roots: list[str]) -> set[str]:
+    settings = config.site(site)
+    found = set()
+    for name in roots:
+        uri = settings.storage[name]
+        store = open_store(uri, options=settings.resolved_storage_options(uri) or None)
+        control = read_control(store)
+        found.add(control.role if control else "none")
+    return found
+
+
+def _pair(
+    config: Config, source: tuple[str, str], target: tuple[str, str], rpo: float | None
+) -> Pair:
     """A pair whose stores use each site's storage options (env references read now)."""
+    (source_site, source_uri), (target_site, target_uri) = source, target
     return Pair(
-        source,
-        target,
+        source_uri,
+        target_uri,
         rpo,
-        source_options=config.site(config.primary).resolved_storage_options(source) or None,
-        target_options=config.site(config.dr).resolved_storage_options(target) or None,
+        source_options=config.site(source_site).resolved_storage_options(source_uri) or None,
+        target_options=config.site(target_site).resolved_storage_options(target_uri) or None,
     )

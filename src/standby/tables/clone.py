@@ -64,7 +64,7 @@ class _Plan:
 
 
 def clone(
-    source: str,
+    source: str | ObjectStore,
     target: str,
     *,
     shallow: bool = False,
@@ -75,10 +75,12 @@ def clone(
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
 ) -> CloneResult:
-    """Clone `source` at a version (latest by default) into `target`."""
-    if normalize(source) == normalize(target):
+    """Clone `source` (a URI, or an opened store) at a version (latest by default) into
+    `target`."""
+    src_store = open_store(source) if isinstance(source, str) else source
+    if normalize(src_store.url) == normalize(target):
         raise BadInput("The clone target is the source table itself.")
-    src_log, listing = open_log(open_store(source))
+    src_log, listing = open_log(src_store)
     snap = load_snapshot(
         src_log,
         resolve_version(src_log, listing, version=version, timestamp=timestamp),
