@@ -15,6 +15,7 @@ from rich.table import Table
 from standby.cli.context import current_config
 from standby.cli.output import emit
 from standby.config import Config, format_duration
+from standby.config.reach import storage_reach
 
 app = typer.Typer(
     help="Check standby.yml; export, diff and sync workspace configuration.",
@@ -42,6 +43,7 @@ def summary(config: Config) -> dict[str, Any]:
     """What `config check` shows: sites, the location mapping, protected tables by tier,
     backup policies, contacts, and the secret variables not set here. No secret values."""
     primary, dr = config.primary, config.dr
+    reach = storage_reach(config)
     by_tier: dict[str, list[str]] = {name: [] for name in config.tiers}
     for entry in config.protected.tables:
         label = entry.table or entry.location or "?"
@@ -69,6 +71,7 @@ def summary(config: Config) -> dict[str, Any]:
             "workspace_kind": ws.kind if ws else None,
             "auth": auth,
             "storage": dict(site.storage),
+            "storage_options": list(site.storage_options),  # names only, never values
             "dns": site.dns.record if site.dns else None,
         }
     return {
@@ -81,6 +84,11 @@ def summary(config: Config) -> dict[str, Any]:
             {"root": root} | {n: site.storage.get(root) for n, site in config.sites.items()}
             for root in dict.fromkeys([*config.sites[primary].storage, *config.sites[dr].storage])
         ],
+        "storage_reach": [
+            {"field": r.field, "location": r.location, "options_of": r.site}
+            for r in reach.locations
+        ],
+        "storage_notes": reach.notes,
         "tiers": {
             name: {
                 "rpo_seconds": tier.rpo,
@@ -125,6 +133,16 @@ def _render(c: Console, s: dict[str, Any]) -> None:
     for row in s["location_mapping"]:
         mapping.add_row(*(escape(str(row[k] or "-")) for k in ("root", s["primary"], s["dr"])))
     c.print(mapping)
+    if any(site["storage_options"] for site in s["sites"].values()):
+        reach = Table(title="whose storage_options reach each location", title_justify="left")
+        for col in ("field", "location", "options of"):
+            reach.add_column(col, overflow="fold")
+        for r in s["storage_reach"]:
+            site = r["options_of"] or "none: the environment's"
+            reach.add_row(escape(r["field"]), escape(r["location"]), escape(site))
+        c.print(reach)
+    for note in s["storage_notes"]:
+        c.print(f"[yellow]note[/]: {escape(note)}", soft_wrap=True)
 
     tiers = Table(title="protected tables by tier", title_justify="left")
     for col in ("tier", "RPO", "RTO", "tables"):
