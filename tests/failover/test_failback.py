@@ -77,7 +77,7 @@ def test_the_whole_outage_story_ends_where_it_began(
     _write_in_dr(lake, name)
     _comes_back(lake, kind)
 
-    journal = failback(lake.config, FailoverRequest())
+    journal = failback(lake.config, FailoverRequest(sync_config=True))  # DR changed its jobs
     assert isinstance(journal, Journal) and journal.report is not None
     for table in TABLES:  # the primary reads exactly like DR: same versions, same bytes
         assert _log_bytes(lake.uri(table), lake.options()) == _log_bytes(

@@ -27,7 +27,14 @@ from standby.storage import ObjectStore
 
 ORPHANED_DIR = "_standby/orphaned"
 MANIFEST = "manifest.json"
-ROW_METRICS = ("numOutputRows", "numAddedRows", "numCopiedRows", "numInsertedRows")
+# The rows a commit wrote, as Spark ("numOutputRows", MERGE's inserted rows) and delta-rs
+# ("num_added_rows") record them in commitInfo.operationMetrics.
+ROW_METRICS = (
+    "numOutputRows",
+    "num_added_rows",
+    "numTargetRowsInserted",
+    "num_target_rows_inserted",
+)
 
 
 @dataclass(frozen=True)
@@ -36,7 +43,8 @@ class OrphanedCommit:
     operation: str | None
     timestamp_ms: int | None
     added_files: list[str]
-    rows: int | None  # from commitInfo's operation metrics, where the writer recorded them
+    rows: int | None  # rows written, from commitInfo's operation metrics where recorded
+    metrics: dict[str, Any] = field(default_factory=dict)  # the writer's own, as recorded
 
 
 @dataclass
@@ -134,7 +142,7 @@ def _describe(version: int, raw: bytes, where: str) -> OrphanedCommit:
     metrics: dict[str, Any] = info.get("operationMetrics") or {}
     rows = next((int(metrics[k]) for k in ROW_METRICS if k in metrics), None)
     added = [a["add"]["path"] for a in actions if "add" in a]
-    return OrphanedCommit(version, info.get("operation"), timestamp_of(info), added, rows)
+    return OrphanedCommit(version, info.get("operation"), timestamp_of(info), added, rows, metrics)
 
 
 def _rewind_hint(store: ObjectStore, operation_id: str, fork: int) -> None:

@@ -98,9 +98,10 @@ class PauseJobs:
         if before is None:
             before = {n: {"job_id": j.job_id, "pause": j.pause} for n, j in jobs.items()}
             ctx.note("before", before)
-        for job in jobs.values():
+        for name, job in jobs.items():  # a standby's copies: paused, their state recorded
             if job.pause is not None:
-                handle.workspace.set_pause(job, "PAUSED")
+                state = before.get(name, {}).get("pause", job.pause)
+                handle.workspace.set_pause(job, "PAUSED", record=state)
         paused = sorted(n for n, j in jobs.items() if j.pause is not None)
         return StepResult(f"{len(paused)} job(s) paused", {"before": before, "paused": paused})
 
@@ -221,7 +222,7 @@ def _pause_all(ctx: FailoverContext) -> list[str]:
     jobs = _jobs(ctx, ctx.options.source)
     for job in jobs.values():
         if job.pause is not None:
-            ctx.source.workspace.set_pause(job, "PAUSED")
+            ctx.source.workspace.set_pause(job, "PAUSED", record=job.pause)
     return sorted(jobs)
 
 

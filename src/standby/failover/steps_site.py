@@ -93,11 +93,14 @@ class StartJobs:
         return lines + [f"job {n}: not in {ctx.options.target} (run config sync)" for n in absent]
 
     def run(self, ctx: FailoverContext) -> StepResult:
+        wanted: dict[str, PauseState | None] | None = ctx.noted("states")
+        if wanted is None:  # noted first: the tags it may come from are dropped below
+            wanted = self._wanted(ctx)
+            ctx.note("states", wanted)
         jobs = ctx.target.workspace.jobs(list(ctx.config.protected.jobs))
-        wanted = self._wanted(ctx)
         for name, state in wanted.items():
-            if state is not None and jobs[name].pause is not None:
-                ctx.target.workspace.set_pause(jobs[name], state)
+            if name in jobs:  # the promoted site's jobs are the primary's: no standby tag
+                ctx.target.workspace.set_pause(jobs[name], state or "PAUSED", record=None)
         unpaused = sorted(n for n, s in wanted.items() if s == "UNPAUSED")
         missing = sorted(set(ctx.config.protected.jobs) - set(jobs))
         return StepResult(
@@ -108,11 +111,8 @@ class StartJobs:
 
     def check(self, ctx: FailoverContext) -> None:
         jobs = ctx.target.workspace.jobs(list(ctx.config.protected.jobs))
-        wrong = [
-            n
-            for n, s in self._wanted(ctx).items()
-            if s is not None and jobs[n].pause not in (s, None)
-        ]
+        wanted: dict[str, PauseState | None] = ctx.noted("states") or {}
+        wrong = [n for n, s in wanted.items() if n in jobs and jobs[n].pause not in (s, None)]
         if wrong:
             raise ProblemFound(f"Jobs not in their recorded pause state: {', '.join(wrong)}.")
 

@@ -59,8 +59,10 @@ class SiteWorkspace(Protocol):
         """The named jobs that exist here, by name. Idempotent."""
         ...
 
-    def set_pause(self, job: JobState, state: PauseState) -> None:
-        """Pause or unpause every trigger of a job. Idempotent."""
+    def set_pause(self, job: JobState, state: PauseState, *, record: PauseState | None) -> None:
+        """Pause or unpause every trigger of a job; `record` is the primary's state to keep
+        in the standby tag (a site being fenced), None drops the tag (a site promoted).
+        Idempotent."""
         ...
 
     def active_runs(self, job: JobState) -> list[int]:
@@ -129,13 +131,18 @@ class SdkSiteWorkspace:
                     found[name] = _job_state(name, int(job["job_id"]), settings)
         return found
 
-    def set_pause(self, job: JobState, state: PauseState) -> None:
+    def set_pause(self, job: JobState, state: PauseState, *, record: PauseState | None) -> None:
         current = self._settings(job)
-        changed = {
+        changed: dict[str, Any] = {
             t: {**current[t], "pause_status": state}
             for t in TRIGGERS
             if isinstance(current.get(t), dict) and current[t].get("pause_status") != state
         }
+        tags = {k: v for k, v in (current.get("tags") or {}).items() if k != PAUSE_TAG}
+        if record is not None:
+            tags[PAUSE_TAG] = record
+        if tags != (current.get("tags") or {}):
+            changed["tags"] = tags
         if changed:
             body = {"job_id": job.job_id, "new_settings": changed}
             self._do(f"setting job {job.name!r} {state}", "POST", "/api/2.2/jobs/update", body=body)
