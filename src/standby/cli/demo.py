@@ -12,6 +12,7 @@ from rich.rule import Rule
 
 from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
+from standby.cli import failover as failover_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.output import console, emit, error_console, flags
@@ -38,6 +39,7 @@ class RichNarrator:
             "verify": replicate_cli.render_verify,
             **backup_cli.RENDERERS,
             **config_cli.RENDERERS,
+            "failover": failover_cli.render_report,
         }
         renderers[kind](self.c, result)
 
@@ -49,13 +51,16 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo.")] = Path(
         "standby-demo"
     ),
+    outage: Annotated[
+        bool, typer.Option("--outage", help="Tell the regional-outage story: forced failover.")
+    ] = False,
 ) -> None:
     """Build a two-region local lakehouse and walk through what standby does."""
     from standby import demo as demo_lib  # lazily: the sandbox (databricks-sdk models) is heavy
 
     # With --json the story goes to stderr and the summary is the one document on stdout.
     narrator = RichNarrator(error_console() if flags().json else console())
-    summary = demo_lib.run(directory.resolve(), narrator)
+    summary = demo_lib.run(directory.resolve(), narrator, outage=outage)
     emit(summary, lambda c: None)
     if not summary.ok:
         raise ProblemFound("The demo did not show what it promises; see the summary above.")

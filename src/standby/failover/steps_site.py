@@ -16,6 +16,7 @@ from standby.failover.sites import ProtectedTableSite
 from standby.failover.steps_data import final_versions
 from standby.failover.workspace import PauseState
 from standby.operations.runner import StepResult
+from standby.storage import normalize
 
 
 class Catalog:
@@ -62,7 +63,7 @@ class Catalog:
             assert table.name is not None
             found = ctx.target.workspace.table(table.name)
             location = (found or {}).get("storage_location", "")
-            if location.rstrip("/") != table.locations[target].rstrip("/"):
+            if not location or normalize(location) != normalize(table.locations[target]):
                 raise ProblemFound(f"{table.name} is registered at {location or 'nothing'}.")
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
 
 from standby.errors import BadInput, ObjectNotFound, StandbyError, Unreachable
+from standby.storage import normalize
 from standby.workspace.client import map_error, sdk_client
 from standby.workspace.kinds.jobs import PAUSE_TAG, TRIGGERS
 from standby.workspace.wrappers import RetryPolicy, with_retries
@@ -279,7 +280,7 @@ def _parts(full_name: str) -> tuple[str, str, str]:
 
 
 def _same_location(a: object, b: str) -> bool:
-    return isinstance(a, str) and a.rstrip("/") == b.rstrip("/")
+    return isinstance(a, str) and normalize(a).rstrip("/") == normalize(b).rstrip("/")
 
 
 def open_site_workspace(
