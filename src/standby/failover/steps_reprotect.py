@@ -141,7 +141,7 @@ def _stores(ctx: FailoverContext, table: ProtectedTableSite) -> tuple[ObjectStor
 
 def _hint(primary: ObjectStore) -> int | None:
     state = read_state(primary)
-    return int(state.promoted["version"]) if state and state.promoted else None
+    return state.promoted.version if state and state.promoted else None
 
 
 class Rewind:
