@@ -11,17 +11,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-try:  # typer >= 0.16 vendors click
-    from typer._click import exceptions as click
-except ImportError:  # pragma: no cover
-    from click import exceptions as click  # type: ignore[no-redef]
-
-import typer
 from rich.markup import escape
 
-from standby.cli.app import app
+from standby.cli.app import command
+from standby.cli.lazy import click
 from standby.cli.output import GLOBAL_FLAGS, Globals, error_console
-from standby.errors import StandbyError, exit_code_for
+from standby.errors import BadUsage, Internal, Interrupted, StandbyError, exit_code_for
 
 __all__ = ["main"]
 
@@ -56,49 +51,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the exit code."""
     options, args = split_globals(sys.argv[1:] if argv is None else argv)
     GLOBAL_FLAGS.set(options)
+    level = logging.DEBUG if options.verbose > 1 else logging.INFO if options.verbose else 0
     logging.basicConfig(
-        level=logging.DEBUG
-        if options.verbose > 1
-        else logging.INFO
-        if options.verbose
-        else logging.WARNING,
+        level=level or logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
-    code = 0
     try:
-        # Without standalone mode, click returns a command's typer.Exit code instead of raising.
-        returned = app(args=args, prog_name="standby", standalone_mode=False)
+        # Without standalone mode, click returns the code of an Exit (--help, --version)
+        # instead of calling sys.exit, and raises usage errors for us to render.
+        returned = command.main(args=args, prog_name="standby", standalone_mode=False)
         code = returned if isinstance(returned, int) else 0
-    except typer.Exit as e:
-        code = e.exit_code
-    except typer.Abort:
-        code = 130
-    except click.ClickException as e:
-        e.show(file=sys.stderr)
-        code = 2
-    except (StandbyError, KeyboardInterrupt) as e:
-        code = exit_code_for(e)
-        report(e, options, code)
-    except Exception as e:  # a bug: still one line unless -v
-        code = 1
-        report(e, options, code)
+    except (Exception, KeyboardInterrupt) as e:
+        error = as_standby_error(e)
+        code = exit_code_for(error)
+        render_error(error, options, code)
     if argv is None:
         sys.exit(code)
     return code
 
 
-def report(error: BaseException, options: Globals, code: int) -> None:
-    """One clear message on stderr (and a JSON error document on stdout with --json)."""
-    if isinstance(error, KeyboardInterrupt):
-        message = "Interrupted."
-    elif isinstance(error, StandbyError):
-        message = error.message + (f"\n{error.hint}" if error.hint else "")
-    else:
-        message = f"Internal error: {type(error).__name__}: {error}. Rerun with -v for details."
+def as_standby_error(error: BaseException) -> StandbyError:
+    """Every failure that reaches the command line as one of standby's error classes."""
+    if isinstance(error, StandbyError):
+        return error
+    if isinstance(error, click.exceptions.UsageError):
+        where = error.ctx.command_path if error.ctx else "standby"
+        return BadUsage(error.format_message(), hint=f"See `{where} --help`.")
+    if isinstance(error, click.ClickException):
+        return BadUsage(error.format_message())
+    if isinstance(error, KeyboardInterrupt | click.exceptions.Abort):
+        return Interrupted("Interrupted.")
+    return Internal(
+        f"Internal error: {type(error).__name__}: {error}. Rerun with -v for details; this "
+        "is a bug in standby, please report it."
+    )
+
+
+def render_error(error: StandbyError, options: Globals, code: int) -> None:
+    """The one rendering of an error: one paragraph on stderr (the traceback too with -v),
+    and with --json the error document on stdout unless a result document is already out."""
+    context = error.context()
+    message = f"{context}: {error.message}" if context else error.message
+    text = message + (f"\n{error.hint}" if error.hint else "")
     if options.verbose:
         error_console().print_exception(show_locals=False)
-    error_console().print(f"[bold red]error:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    error_console().print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
     if options.json and not options.emitted:
-        doc = {"error": {"type": type(error).__name__, "message": message, "exit_code": code}}
-        sys.stdout.write(json.dumps(doc) + "\n")
+        doc = {
+            "type": type(error).__name__,
+            "message": message,
+            "hint": error.hint,
+            "operation": error.operation,
+            "path": error.path,
+            "exit_code": code,
+        }
+        sys.stdout.write(json.dumps({"error": doc}) + "\n")

@@ -38,7 +38,7 @@ from standby.cli.context import config_path, current_config
 from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config
-from standby.errors import BadInput
+from standby.errors import BadInput, ProblemFound
 
 app = typer.Typer(
     help="Backups by clone: run, list, verify, prune (retention), restore, schedule.",
@@ -73,8 +73,7 @@ def run_cmd(
     with copy_progress("backing up") as progress:
         result = run_backups(targets, dry_run=dry_run, progress=progress)
     emit(result, lambda c: render_run(c, result))
-    if result.failures:
-        raise typer.Exit(3 if result.backups else result.failures[0].exit_code)
+    result.check()
 
 
 def render_run(c: Console, r: RunResult) -> None:
@@ -162,7 +161,7 @@ def verify_cmd(
     )
     emit(result, lambda c: render_verify(c, result))
     if not result.ok:
-        raise typer.Exit(1)
+        raise ProblemFound(f"{len(result.broken)} of {len(result.backups)} backup(s) are broken.")
 
 
 def render_verify(c: Console, r: VerifyResult) -> None:
