@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+import typer
 from rich.markup import escape
 
 from standby.cli.app import command
@@ -75,12 +76,14 @@ def as_standby_error(error: BaseException) -> StandbyError:
     """Every failure that reaches the command line as one of standby's error classes."""
     if isinstance(error, StandbyError):
         return error
+    if isinstance(error, click.exceptions.NoArgsIsHelpError):
+        return BadUsage("Missing command.", hint=error.format_message())
     if isinstance(error, click.exceptions.UsageError):
         where = error.ctx.command_path if error.ctx else "standby"
         return BadUsage(error.format_message(), hint=f"See `{where} --help`.")
     if isinstance(error, click.ClickException):
         return BadUsage(error.format_message())
-    if isinstance(error, KeyboardInterrupt | click.exceptions.Abort):
+    if isinstance(error, KeyboardInterrupt | typer.Abort):
         return Interrupted("Interrupted.")
     return Internal(
         f"Internal error: {type(error).__name__}: {error}. Rerun with -v for details; this "

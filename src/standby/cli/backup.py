@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -334,7 +335,7 @@ def _print(kind: Emit, text: str, document: dict[str, object]) -> None:
 
 
 # What the demo's narrator shows for each kind of backup result.
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "backup-run": render_run,
     "backup-list": render_list,
     "backup-verify": render_verify,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -142,8 +142,8 @@ def render_diff(c: Console, diff: Diff) -> None:
             t.add_column(escape(col), overflow="fold")
         for o in changed:
             for i, f in enumerate(o.fields):
-                cells = ("", "") if i else (o.kind, escape(o.name))
-                t.add_row(*cells, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
+                lead = ("", "") if i else (o.kind, escape(o.name))
+                t.add_row(*lead, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
         c.print(t)
     c.print(f"{_counted(diff)}.", soft_wrap=True)
 
@@ -229,7 +229,7 @@ def render_sync(c: Console, result: SyncResult) -> None:
 
 
 # How the demo's narrator shows these results.
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "config-export": lambda c, r: render_export(c, *r),
     "config-diff": render_diff,
     "config-sync": render_sync,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -13,34 +15,54 @@ from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
-from standby.cli.output import console
+from standby.cli.lazy import lazy_module
+from standby.cli.output import console, emit, error_console, flags
+from standby.errors import BadInput
+
+if TYPE_CHECKING:
+    from standby import demo as demo_lib
+else:  # the sandbox (databricks-sdk models) is heavy: loaded when the demo runs
+    demo_lib = lazy_module("standby.demo")
 
 
 class RichNarrator:
+    """Tells the demo on a console and keeps its outline: the --json summary."""
+
     def __init__(self, c: Console):
         self.c = c
+        self.sections: list[dict[str, Any]] = []
 
     def section(self, title: str) -> None:
+        self.sections.append({"title": title, "commands": [], "results": []})
         self.c.print(Rule(title, align="left", style="cyan"))
 
     def command(self, line: str) -> None:
+        self._current()["commands"].append(line)
         self.c.print(f"[bold green]$[/] {line}", soft_wrap=True)
 
     def show(self, result: Any, kind: str) -> None:
-        render = {
-            "history": table_cli.render_history,
-            "restore": table_cli.render_restore,
-            "clone": table_cli.render_clone,
-            "replicate": lambda c, r: replicate_cli.render_replicate(c, r, []),
-            "status": replicate_cli.render_status,
-            "verify": replicate_cli.render_verify,
-            **backup_cli.RENDERERS,
-            **config_cli.RENDERERS,
-        }[kind]
-        render(self.c, result)
+        self._current()["results"].append(kind)
+        RENDERERS[kind](self.c, result)
 
     def note(self, text: str) -> None:
         self.c.print(f"  {text}", soft_wrap=True)
+
+    def _current(self) -> dict[str, Any]:
+        if not self.sections:
+            self.section("standby demo")
+        return self.sections[-1]
+
+
+RENDERERS: dict[str, Callable[[Console, Any], None]] = {
+    "history": table_cli.render_history,
+    "restore": table_cli.render_restore,
+    "clone": table_cli.render_clone,
+    "replicate": lambda c, r: replicate_cli.render_replicate(c, r, []),
+    "status": replicate_cli.render_status,
+    "verify": replicate_cli.render_verify,
+    **backup_cli.RENDERERS,
+    **config_cli.RENDERERS,
+}
 
 
 def demo(
@@ -48,7 +70,18 @@ def demo(
         "standby-demo"
     ),
 ) -> None:
-    """Build a two-region local lakehouse and walk through what standby does."""
-    from standby import demo as demo_lib  # lazily: the sandbox (databricks-sdk models) is heavy
+    """Build a two-region local lakehouse and walk through what standby does.
 
-    demo_lib.run(directory.resolve(), RichNarrator(console()))
+    With --json the story goes to stderr and its outline is the document on stdout."""
+    root = directory.resolve()
+    if root.exists() and not root.is_dir():
+        raise BadInput(f"--dir {directory} is a file; the demo needs a directory.")
+    narrator = RichNarrator(error_console() if flags().json else console())
+    started = time.monotonic()
+    demo_lib.run(root, narrator)
+    summary = {
+        "dir": str(root),
+        "seconds": round(time.monotonic() - started, 1),
+        "sections": narrator.sections,
+    }
+    emit(summary, lambda c: None)

@@ -28,6 +28,8 @@ try:  # typer >= 0.16 vendors click
 except ImportError:  # pragma: no cover
     import click  # type: ignore[no-redef]
 
+__all__ = ["LazyGroup", "PlainGroup", "click", "lazy_module", "load"]
+
 
 class LazyCommands(Mapping[str, "click.Command"]):
     """The commands of a group by name, each built from its registry entry when first asked."""

@@ -3,10 +3,10 @@ log order, with the lag known and the copy checkable."""
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Annotated
 
 import typer
@@ -16,10 +16,14 @@ from rich.table import Table
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
-from standby.errors import BadInput, Partial, ProblemFound, StandbyError
+from standby.cli.signals import stop_on_signals
+from standby.config.types import parse_duration
+from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
+from standby.replication.plan import configured_pairs
+from standby.replication.replicator import History
 from standby.replication.status import TableStatus, table_status
 
 Source = Annotated[
@@ -43,8 +47,6 @@ def _pairs(
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
         return [Pair(source, target)], 0, None
-    from standby.replication.plan import configured_pairs
-
     planned = configured_pairs(current_config(), dry_run=dry_run)
     for name in planned.unresolved:
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
@@ -60,39 +62,58 @@ def replicate(
         bool, typer.Option("--follow", help="Keep replicating new commits.")
     ] = False,
     interval: Annotated[
-        float, typer.Option("--interval", help="Seconds between polls.", min=0.05)
+        float, typer.Option("--interval", help="Seconds between polls.", min=0.05, max=86400)
     ] = 1.0,
     history: HistoryOpt = "checkpoint",
     metrics_port: Annotated[
         int | None,
-        typer.Option("--metrics-port", help="Serve Prometheus metrics on 127.0.0.1:PORT."),
+        typer.Option(
+            "--metrics-port", help="Serve Prometheus metrics on 127.0.0.1:PORT.", min=1, max=65535
+        ),
     ] = None,
-    parallel: Annotated[int, typer.Option("--parallel", help="Tables at once.", min=1)] = 4,
+    parallel: Annotated[int, typer.Option("--parallel", help="Tables at once.", min=1, max=64)] = 4,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
 ) -> None:
-    """Replicate tables to the DR site in log order (one pass, or --follow)."""
-    if history not in ("checkpoint", "all"):
+    """Replicate tables to the DR site in log order (one pass, or --follow).
+
+    Ctrl-C or SIGTERM stops a pass within a second: no further commit is published, the
+    replica stays valid at the version it reached, and the exit code is 130. A follower
+    stops the same way, prints its totals and exits 0."""
+    chosen = HISTORIES.get(history)
+    if chosen is None:
         raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
     pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
-    if follow_:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            follow(
-                pairs,
-                interval=interval,
-                history=history,
-                metrics_port=metrics_port,  # type: ignore[arg-type]
-                stop=stop,
-                parallel=parallel,
-                fence=fence,
-                on_pass=lambda p, r: r.commits_published and _print_pass(r),
-            )
-        except KeyboardInterrupt:
-            stop.set()
-        return
+    with stop_on_signals() as stop:
+        if follow_:
+            _follow(pairs, chosen, stop, interval, metrics_port, parallel, fence)
+            return
+        results, errors = _one_pass(pairs, chosen, stop, epoch, parallel, dry_run)
+    doc = {"tables": results, "errors": errors, "interrupted": stop.is_set()}
+    emit(doc, lambda c: render_replicate(c, results, errors))
+    if stop.is_set():
+        raise Interrupted(
+            "Stopped before the end: no commit was published after the signal; each replica "
+            "is valid at the version it reached.",
+            hint="Run the same command again to carry on from there.",
+        )
+    if errors:
+        raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+
+
+HISTORIES: dict[str, History] = {"checkpoint": "checkpoint", "all": "all"}
+
+
+def _one_pass(
+    pairs: list[Pair],
+    history: History,
+    stop: threading.Event,
+    epoch: int,
+    parallel: int,
+    dry_run: bool,
+) -> tuple[list[TableReplication], list[str]]:
+    """One pass over every pair, `parallel` at a time: the results, and one line per failure."""
     results: list[TableReplication] = []
     errors: list[str] = []
     with copy_progress("replicating") as progress, ThreadPoolExecutor(parallel) as pool:
@@ -102,12 +123,13 @@ def replicate(
                 return replicate_table(
                     p.source,
                     p.target,
-                    history=history,  # type: ignore[arg-type]
+                    history=history,
                     progress=progress,
                     epoch=epoch,
                     dry_run=dry_run,
                     source_options=p.source_options,
                     target_options=p.target_options,
+                    stop=stop,
                 )
             except StandbyError as e:
                 if len(pairs) == 1:
@@ -119,10 +141,68 @@ def replicate(
                 errors.append(f"{p.source}: {r}")
             else:
                 results.append(r)
-    doc = {"tables": results, "errors": errors}
-    emit(doc, lambda c: render_replicate(c, results, errors))
-    if errors:
-        raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+    return results, errors
+
+
+@dataclass
+class Followed:
+    """What following one table did, for the document printed when the follower stops."""
+
+    source: str
+    target: str
+    passes: int = 0
+    commits_published: int = 0
+    files_copied: int = 0
+    bytes_copied: int = 0
+    replica_version: int | None = None
+    source_version: int | None = None
+
+    def add(self, r: TableReplication) -> None:
+        self.passes += 1
+        self.commits_published += r.commits_published
+        self.files_copied += r.files_copied
+        self.bytes_copied += r.bytes_copied
+        self.replica_version, self.source_version = r.to_version, r.source_version
+
+
+def _follow(
+    pairs: list[Pair],
+    history: History,
+    stop: threading.Event,
+    interval: float,
+    metrics_port: int | None,
+    parallel: int,
+    fence: Callable[[], None] | None,
+) -> None:
+    followed = {p: Followed(p.source, p.target) for p in pairs}
+
+    def on_pass(p: Pair, r: TableReplication) -> None:
+        followed[p].add(r)
+        if r.commits_published:
+            _print_pass(r)
+
+    follow(
+        pairs,
+        interval=interval,
+        history=history,
+        metrics_port=metrics_port,
+        stop=stop,
+        parallel=parallel,
+        fence=fence,
+        on_pass=on_pass,
+    )
+    rows = list(followed.values())
+    emit({"tables": rows, "stopped": True}, lambda c: render_followed(c, rows))
+
+
+def render_followed(c: Console, rows: list[Followed]) -> None:
+    for r in rows:
+        c.print(
+            f"{r.target}: at version {r.replica_version} after {r.passes} pass(es), "
+            f"{r.commits_published} commit(s), {r.files_copied} file(s), "
+            f"{fmt_bytes(r.bytes_copied)}",
+            soft_wrap=True,
+        )
 
 
 def _print_pass(r: TableReplication) -> None:
@@ -164,8 +244,6 @@ def status(
     ] = None,
 ) -> None:
     """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
-    from standby.config.types import parse_duration
-
     if source is not None and target is not None:
         pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
     else:

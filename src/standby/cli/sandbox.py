@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
+from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, flags
+from standby.cli.signals import wait_for_signal
 
 if TYPE_CHECKING:
+    from standby import sandbox as sandbox_lib
     from standby.sandbox import RunningSandbox
+else:  # the SDK models take a second to load: not for `sandbox up --help`
+    sandbox_lib = lazy_module("standby.sandbox")
 
 app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_args_is_help=True)
 
@@ -59,17 +61,14 @@ def up(
     ] = 0.0,
 ) -> None:
     """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
-    # Imported here: the SDK models take a second to load, and other commands need none.
-    from standby.sandbox import Faults, start
-
-    faults = Faults(
+    faults = sandbox_lib.Faults(
         throttle_rate=throttle_rate,
         unavailable_rate=unavailable_rate,
         retry_after_seconds=retry_after,
         latency_seconds=latency_ms / 1000,
         seed=None,
     )
-    sandbox = start(
+    sandbox = sandbox_lib.start(
         name=name,
         state_path=state,
         port=port,
@@ -89,7 +88,7 @@ def up(
         }
         emit(info, lambda c: _render(c, sandbox, state))
         sys.stdout.flush()
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         sandbox.stop()
     if not flags().json:
@@ -102,19 +101,3 @@ def _render(c: Console, sandbox: RunningSandbox, state: Path | None) -> None:
     c.print(f"  state: {state if state else 'in memory (lost on exit)'}")
     c.print(f"  use:   DATABRICKS_HOST={sandbox.url} DATABRICKS_TOKEN=<token>", soft_wrap=True)
     c.print("Press Ctrl-C to stop.")
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM: both are the normal way to stop a foreground server."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)

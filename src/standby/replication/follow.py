@@ -82,6 +82,17 @@ class Metrics:
         self.last_success.labels(table).set(now)
 
 
+def serve_metrics(metrics: Metrics, port: int) -> None:
+    """Serve `metrics` on 127.0.0.1:`port` (BadInput when the port cannot be had)."""
+    try:
+        start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+    except (OSError, OverflowError) as e:
+        raise BadInput(
+            f"Cannot serve metrics on 127.0.0.1:{port}: {getattr(e, 'strerror', None) or e}.",
+            hint="Choose a free port with --metrics-port.",
+        ) from None
+
+
 def follow(
     pairs: Sequence[Pair],
     *,
@@ -100,8 +111,8 @@ def follow(
     stop = stop or threading.Event()
     metrics = Metrics()
     if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    replicators = {p: Replicator(*p.stores(), history=history) for p in pairs}
+        serve_metrics(metrics, metrics_port)
+    replicators = {p: Replicator(*p.stores(), history=history, stop=stop) for p in pairs}
     active = list(pairs)
     refused: list[StandbyError] = []
 

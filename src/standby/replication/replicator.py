@@ -10,6 +10,7 @@ compares what lies beyond the recorded state and carries on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -27,6 +28,7 @@ from standby.engines import CopyExecutor, Progress, default_executor
 from standby.errors import (
     Diverged,
     FilesMissing,
+    Interrupted,
     ObjectExists,
     Refused,
     TableNotFound,
@@ -61,6 +63,7 @@ class TableReplication:
     vacuumed_files: int = 0
     source_version: int | None = None
     dry_run: bool = False
+    interrupted: bool = False  # stopped early: a valid replica at `to_version`; rerun to finish
 
 
 class Replicator:
@@ -76,9 +79,11 @@ class Replicator:
         progress: Progress | None = None,
         epoch: int = 0,
         dry_run: bool = False,
+        stop: threading.Event | None = None,
     ):
         self.src, self.dst = source, target
         self.dry_run = dry_run
+        self.stop = stop  # once set, no further copy starts and no further commit is published
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -113,11 +118,31 @@ class Replicator:
             0.0,
             state.complete_from if state else None,
         )
-        if replica_latest is None:
-            state = self._seed(src_listing, result)
-            self.table_id = state.source_table_id
-        elif state is None:  # a replica whose state file was lost: its log is the truth
-            state = self._adopt(replica_latest)
+        try:
+            if replica_latest is None:
+                state = self._seed(src_listing, result)
+                self.table_id = state.source_table_id
+            elif state is None:  # a replica whose state file was lost: its log is the truth
+                state = self._adopt(replica_latest)
+            src_listing = self._advance(src_listing, state, result)
+            if not self.dry_run:
+                self._late_checkpoints(src_listing, dst_listing, state)
+                self.state = state
+        except Interrupted:
+            result.interrupted = True
+            if state is not None:
+                self._save(state)
+        result.source_version = src_listing.latest
+        result.dry_run = self.dry_run
+        result.to_version = state.last_version if state is not None else replica_latest
+        result.complete_from = state.complete_from if state is not None else None
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _advance(
+        self, src_listing: LogListing, state: ReplicaState, result: TableReplication
+    ) -> LogListing:
+        """Publish the source's commits beyond the replica's; the last listing it read."""
         self._catch_up(src_listing, state, result)
         for _ in range(MAX_RELISTS):
             if self.dry_run or state.last_version >= state.complete_from:
@@ -127,15 +152,11 @@ class Replicator:
             # the version from which the source is whole again.
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
-        if not self.dry_run:
-            self._late_checkpoints(src_listing, dst_listing, state)
-            self.state = state
-        result.source_version = src_listing.latest
-        result.dry_run = self.dry_run
-        result.to_version = state.last_version
-        result.complete_from = state.complete_from
-        result.seconds = round(time.monotonic() - started, 3)
-        return result
+        return src_listing
+
+    def _check_stop(self) -> None:
+        if self.stop is not None and self.stop.is_set():
+            raise Interrupted(f"Replication of {self.name} was stopped.")
 
     def _adopt(self, replica_latest: int) -> ReplicaState:
         span = reconstructable(self.dst_log.list())
@@ -231,6 +252,7 @@ class Replicator:
         known = inventory(self.dst)
         files = missing_on_target(base_snapshot.referenced_files(), self.dst, known=known)
         self._copy(files, state, result)
+        self._check_stop()
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
@@ -270,6 +292,7 @@ class Replicator:
         known = inventory(self.dst) if state.last_version < 0 else None
         with ThreadPoolExecutor(READERS) as readers:
             for i in range(0, len(versions), BATCH_COMMITS):
+                self._check_stop()
                 batch = versions[i : i + BATCH_COMMITS]
                 raws = list(readers.map(self.src_log.read_raw, batch))
                 commits = [
@@ -321,9 +344,11 @@ class Replicator:
             result.files_copied += len(files)
             result.bytes_copied += sum(f.size or 0 for f in files)
             return
-        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
+        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress, self.stop)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
+        if outcome.stopped:
+            self._check_stop()
         if outcome.vacuumed:
             self._accept_vacuumed(outcome.vacuumed, state, result)
 
@@ -355,6 +380,7 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
+        self._check_stop()
         if self.dry_run:
             result.commits_published += 1
             result.from_version = version if result.from_version is None else result.from_version
@@ -397,8 +423,11 @@ def replicate_table(
     target_options: Mapping[str, str] | None = None,
     epoch: int = 0,
     dry_run: bool = False,
+    stop: threading.Event | None = None,
 ) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version."""
+    """One pass: make `target` a replica of `source` at the source's latest version. Once
+    `stop` is set, the pass copies and publishes nothing more and returns what it did
+    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on."""
     return Replicator(
         open_store(source, options=source_options),
         open_store(target, options=target_options),
@@ -407,4 +436,5 @@ def replicate_table(
         progress=progress,
         epoch=epoch,
         dry_run=dry_run,
+        stop=stop,
     ).run()
