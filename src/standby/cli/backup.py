@@ -35,6 +35,7 @@ from standby.backup.schedule import (
     crontab_line,
     job_definition,
 )
+from standby.cli import params
 from standby.cli.context import config_path, current_config
 from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
@@ -284,7 +285,9 @@ def schedule_cmd(
     ] = None,
     node_type: Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")] = None,
     spark_version: Annotated[str, typer.Option("--spark-version")] = DEFAULT_SPARK_VERSION,
-    timezone: Annotated[str, typer.Option("--timezone", help="Of the job's schedule.")] = "UTC",
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Of the job's schedule.", parser=params.timezone)
+    ] = "UTC",
     wheel: Annotated[
         str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
     ] = None,

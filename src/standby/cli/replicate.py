@@ -13,11 +13,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli import params
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.cli.signals import stop_on_signals
-from standby.config.types import parse_duration
 from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
 from standby.replication import TableReplication, replicate_table
@@ -240,12 +240,13 @@ def status(
     source: Source = None,
     target: Target = None,
     rpo: Annotated[
-        str | None, typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.")
+        int | None,
+        typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.", parser=params.duration),
     ] = None,
 ) -> None:
     """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
     if source is not None and target is not None:
-        pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
+        pairs = [Pair(source, target, rpo)]
     else:
         pairs, _, _ = _pairs(source, target, dry_run=True)
     rows = [

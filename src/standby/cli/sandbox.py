@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -24,17 +24,23 @@ app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_ar
 
 @app.command("up")
 def up(
-    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 = any free one.")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on; 0 = any free one.", min=0, max=65535)
+    ] = 0,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State file: kept across restarts (memory only if unset)."),
+        typer.Option(
+            "--state",
+            help="State file: kept across restarts (memory only if unset).",
+            dir_okay=False,
+        ),
     ] = None,
     name: Annotated[str, typer.Option("--name", help="Workspace name (primary, dr, ...).")] = (
         "sandbox"
     ),
     seed: Annotated[
-        str | None,
+        Literal["demo", "docs"] | None,
         typer.Option("--seed", help="Fill a new workspace: demo | docs."),
     ] = None,
     token: Annotated[
@@ -43,7 +49,10 @@ def up(
     step_seconds: Annotated[
         float,
         typer.Option(
-            "--step-seconds", help="Seconds per lifecycle step of runs and clusters.", min=0
+            "--step-seconds",
+            help="Seconds per lifecycle step of runs and clusters.",
+            min=0,
+            max=3600,
         ),
     ] = 1.0,
     throttle_rate: Annotated[
@@ -54,10 +63,12 @@ def up(
         typer.Option("--unavailable-rate", help="Share of requests answered 503.", min=0, max=1),
     ] = 0.0,
     retry_after: Annotated[
-        int, typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0)
+        int,
+        typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0, max=3600),
     ] = 1,
     latency_ms: Annotated[
-        float, typer.Option("--latency-ms", help="Added latency per request.", min=0)
+        float,
+        typer.Option("--latency-ms", help="Added latency per request.", min=0, max=60_000),
     ] = 0.0,
 ) -> None:
     """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
