@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
@@ -15,9 +16,16 @@ def test_demo_walks_through_history_restore_and_clone(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     started = time.monotonic()
-    assert main(["demo", "--dir", str(tmp_path / "demo")]) == 0
+    assert main(["--json", "demo", "--dir", str(tmp_path / "demo")]) == 0
     assert time.monotonic() - started < 60
-    out = capsys.readouterr().out
+    captured = capsys.readouterr()
+    out = captured.err  # with --json the story goes to stderr, its outline to stdout
+    summary = json.loads(captured.out)
+    assert summary["dir"] == str(tmp_path / "demo")
+    titles = [s["title"] for s in summary["sections"]]
+    assert any("DESCRIBE HISTORY" in t for t in titles), titles
+    commands = [c for s in summary["sections"] for c in s["commands"]]
+    assert any(c.startswith("standby table restore") for c in commands), commands
     for needle in (
         "DESCRIBE HISTORY",
         "RESTORE",
