@@ -70,3 +70,22 @@ def test_top_level_help_lists_every_command_from_the_registry(
     words = " ".join(capsys.readouterr().out.split())
     for name, entry in COMMANDS.items():
         assert f"{name} {entry.help}" in words
+
+
+LAZY = """
+import sys
+from standby.cli.lazy import lazy_module
+tables = lazy_module("standby.tables")
+before = "pyarrow" in sys.modules
+import standby.tables
+assert standby.tables is tables and callable(standby.tables.history)
+from standby.tables import clone
+print(before, "pyarrow" in sys.modules, callable(clone))
+"""
+
+
+def test_a_lazy_module_loads_on_first_use_and_reads_like_an_import() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LAZY], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.split() == ["False", "True", "True"]

@@ -138,4 +138,7 @@ def lazy_module(name: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     loader.exec_module(module)
+    parent, _, child = name.rpartition(".")
+    if parent:  # as an import does: `import a.b` then `a.b.x` must find it
+        setattr(sys.modules[parent], child, module)
     return module
