@@ -20,10 +20,9 @@ from standby.cli.progress import copy_progress
 from standby.cli.signals import stop_on_signals
 from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
-from standby.replication import TableReplication, replicate_table
+from standby.replication import History, TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
 from standby.replication.plan import configured_pairs
-from standby.replication.replicator import History
 from standby.replication.status import TableStatus, table_status
 
 Source = Annotated[

@@ -2,7 +2,48 @@
 
 from __future__ import annotations
 
-from standby.replication.replicator import Replicator, TableReplication, replicate_table
-from standby.replication.state import ReplicaState, read_state
+import threading
+from collections.abc import Mapping
 
-__all__ = ["ReplicaState", "Replicator", "TableReplication", "read_state", "replicate_table"]
+from standby.engines import CopyExecutor, Progress
+from standby.replication.replicator import Replicator
+from standby.replication.result import History, TableReplication
+from standby.replication.state import ReplicaState, read_state
+from standby.storage import open_store
+
+__all__ = [
+    "History",
+    "ReplicaState",
+    "Replicator",
+    "TableReplication",
+    "read_state",
+    "replicate_table",
+]
+
+
+def replicate_table(
+    source: str,
+    target: str,
+    *,
+    history: History = "checkpoint",
+    executor: CopyExecutor | None = None,
+    progress: Progress | None = None,
+    source_options: Mapping[str, str] | None = None,
+    target_options: Mapping[str, str] | None = None,
+    epoch: int = 0,
+    dry_run: bool = False,
+    stop: threading.Event | None = None,
+) -> TableReplication:
+    """One pass: make `target` a replica of `source` at the source's latest version. Once
+    `stop` is set, the pass copies and publishes nothing more and returns what it did
+    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on."""
+    return Replicator(
+        open_store(source, options=source_options),
+        open_store(target, options=target_options),
+        history=history,
+        executor=executor,
+        progress=progress,
+        epoch=epoch,
+        dry_run=dry_run,
+        stop=stop,
+    ).run()

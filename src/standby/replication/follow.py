@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from standby.errors import BadInput, Partial, Refused, StandbyError
-from standby.replication.replicator import History, Replicator, TableReplication
+from standby.replication.replicator import Replicator
+from standby.replication.result import History, TableReplication
 from standby.storage import ObjectStore, open_store
 
 log = logging.getLogger(__name__)

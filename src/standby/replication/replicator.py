@@ -12,10 +12,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from standby.delta import Commit, DeltaLog, load_snapshot
 from standby.delta.actions import parse_actions
@@ -35,34 +33,15 @@ from standby.errors import (
 )
 from standby.replication.checkpoints import publish_checkpoint, publish_last_checkpoint
 from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
+from standby.replication.result import History, TableReplication
 from standby.replication.state import ReplicaState, read_state, write_state
-from standby.storage import ObjectStore, open_store, redact
+from standby.storage import ObjectStore, redact
 
 log = logging.getLogger(__name__)
-History = Literal["checkpoint", "all"]
 BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
-
-
-@dataclass
-class TableReplication:
-    """What one pass did; the --json contract of `replicate`."""
-
-    source: str
-    target: str
-    from_version: int | None  # first version published by this pass
-    to_version: int | None  # the replica's version after it
-    files_copied: int
-    bytes_copied: int
-    commits_published: int
-    seconds: float
-    complete_from: int | None = None
-    vacuumed_files: int = 0
-    source_version: int | None = None
-    dry_run: bool = False
-    interrupted: bool = False  # stopped early: a valid replica at `to_version`; rerun to finish
 
 
 class Replicator:
@@ -405,31 +384,3 @@ class Replicator:
     def _refuse_features(self, protocol: dict[str, Any]) -> None:
         for warning in check_features(protocol, operation="replicate", table=self.name):
             log.warning(warning)
-
-
-def replicate_table(
-    source: str,
-    target: str,
-    *,
-    history: History = "checkpoint",
-    executor: CopyExecutor | None = None,
-    progress: Progress | None = None,
-    source_options: Mapping[str, str] | None = None,
-    target_options: Mapping[str, str] | None = None,
-    epoch: int = 0,
-    dry_run: bool = False,
-    stop: threading.Event | None = None,
-) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version. Once
-    `stop` is set, the pass copies and publishes nothing more and returns what it did
-    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on."""
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
-        history=history,
-        executor=executor,
-        progress=progress,
-        epoch=epoch,
-        dry_run=dry_run,
-        stop=stop,
-    ).run()
