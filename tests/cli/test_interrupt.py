@@ -19,14 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 
 from standby.replication import replicate_table
+from standby.replication.replicator import BATCH_COMMITS as BATCH
 from standby.storage import open_store
 from tests.fault_proxy import fault_proxy
 from tests.replication._support import append, assert_valid_replica
 from tests.servers import Root, S3Server, s3_options
 
-COMMITS = 130  # two batches of 64 commits, and two more: the signal lands in the second
+COMMITS = 2 * BATCH + 2  # a pass publishes by batches: the signal lands in the second
 FILES_PER_COMMIT = 4
-BATCH = 64  # standby.replication.replicator.BATCH_COMMITS
 LATENCY = 0.03  # seconds added to each S3 request
 
 
