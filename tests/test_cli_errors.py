@@ -11,7 +11,7 @@ import deltalake
 import pytest
 
 from standby.cli import as_standby_error, main
-from standby.cli.lazy import click
+from standby.cli.failures import click
 from standby.errors import BadUsage, Internal, TableNotFound, during, exit_code_for
 from tests.backup.policies import policy, write_config
 from tests.tables.builders import history_table

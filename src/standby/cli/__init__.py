@@ -6,20 +6,16 @@ in one place (standby.errors.EXIT_CODES), with one clear message and no tracebac
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from collections.abc import Sequence
 
-import typer
-from rich.markup import escape
-
 from standby.cli.app import command
-from standby.cli.lazy import click
-from standby.cli.output import GLOBAL_FLAGS, Globals, error_console
-from standby.errors import BadUsage, Internal, Interrupted, StandbyError, exit_code_for
+from standby.cli.failures import as_standby_error, render_error
+from standby.cli.output import GLOBAL_FLAGS, Globals
+from standby.errors import exit_code_for
 
-__all__ = ["main"]
+__all__ = ["as_standby_error", "main"]
 
 
 def split_globals(argv: Sequence[str]) -> tuple[Globals, list[str]]:
@@ -70,43 +66,3 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv is None:
         sys.exit(code)
     return code
-
-
-def as_standby_error(error: BaseException) -> StandbyError:
-    """Every failure that reaches the command line as one of standby's error classes."""
-    if isinstance(error, StandbyError):
-        return error
-    if isinstance(error, click.exceptions.NoArgsIsHelpError):
-        return BadUsage("Missing command.", hint=error.format_message())
-    if isinstance(error, click.exceptions.UsageError):
-        where = error.ctx.command_path if error.ctx else "standby"
-        return BadUsage(error.format_message(), hint=f"See `{where} --help`.")
-    if isinstance(error, click.ClickException):
-        return BadUsage(error.format_message())
-    if isinstance(error, KeyboardInterrupt | typer.Abort):
-        return Interrupted("Interrupted.")
-    return Internal(
-        f"Internal error: {type(error).__name__}: {error}. Rerun with -v for details; this "
-        "is a bug in standby, please report it."
-    )
-
-
-def render_error(error: StandbyError, options: Globals, code: int) -> None:
-    """The one rendering of an error: one paragraph on stderr (the traceback too with -v),
-    and with --json the error document on stdout unless a result document is already out."""
-    context = error.context()
-    message = f"{context}: {error.message}" if context else error.message
-    text = message + (f"\n{error.hint}" if error.hint else "")
-    if options.verbose:
-        error_console().print_exception(show_locals=False)
-    error_console().print(f"[bold red]error:[/] {escape(text)}", highlight=False, soft_wrap=True)
-    if options.json and not options.emitted:
-        doc = {
-            "type": type(error).__name__,
-            "message": message,
-            "hint": error.hint,
-            "operation": error.operation,
-            "path": error.path,
-            "exit_code": code,
-        }
-        sys.stdout.write(json.dumps({"error": doc}) + "\n")

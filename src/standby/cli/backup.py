@@ -227,7 +227,12 @@ def restore_cmd(
     backup_id: Annotated[
         str, typer.Argument(metavar="ID", help="A backup id (see `backup list`).")
     ],
-    to: Annotated[str, typer.Option("--to", help="The table to restore into (a URI or path).")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="The table to restore into (a URI or path).", parser=params.target
+        ),
+    ],
     replace: Annotated[
         bool,
         typer.Option("--replace", help="Restore into an existing table as a new version."),

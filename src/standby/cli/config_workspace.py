@@ -62,7 +62,9 @@ def work_progress() -> Iterator[ProgressFn]:
 
 def export_cmd(
     site: Annotated[str, typer.Option("--site", help="The site whose workspace to export.")],
-    out: Annotated[Path, typer.Option("--out", help="The snapshot directory to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The snapshot directory to write.", file_okay=False)
+    ],
     kinds: Kinds = None,
     parallel: Parallel = WORKERS,
 ) -> None:

@@ -74,8 +74,12 @@ def demo(
 
     With --json the story goes to stderr and its outline is the document on stdout."""
     root = directory.resolve()
-    if root.exists() and not root.is_dir():
-        raise BadInput(f"--dir {directory} is a file; the demo needs a directory.")
+    try:  # the demo writes here; a --dir it cannot have is bad input, found before it starts
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise BadInput(
+            f"--dir {directory} cannot be the demo's directory: {e.strerror or e}."
+        ) from None
     narrator = RichNarrator(error_console() if flags().json else console())
     started = time.monotonic()
     demo_lib.run(root, narrator)

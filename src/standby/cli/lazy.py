@@ -21,12 +21,8 @@ import typer
 from typer.core import TyperGroup
 
 from standby.cli.commands import Command, Entry, Group
+from standby.cli.failures import as_standby_error, click
 from standby.errors import during
-
-try:  # typer >= 0.16 vendors click
-    from typer import _click as click
-except ImportError:  # pragma: no cover
-    import click  # type: ignore[no-redef]
 
 __all__ = ["LazyGroup", "PlainGroup", "click", "lazy_module", "load"]
 
@@ -121,14 +117,20 @@ def _during(callback: Callable[..., Any], operation: str, argument: str | None) 
     def run(**params: Any) -> Any:
         value = params.get(argument) if argument else None
         with during(operation, str(value) if value is not None else None):
-            return callback(**params)
+            try:
+                return callback(**params)
+            except (typer.Exit, typer.Abort):
+                raise  # click's own way to end: not a failure
+            except Exception as e:  # named here, so it carries the operation too
+                raise as_standby_error(e) from e
 
     return run
 
 
 def lazy_module(name: str) -> ModuleType:
     """Module `name`, executed when one of its attributes is first read (the standard
-    library's LazyLoader): a command module's help must not wait for the library it calls."""
+    library's LazyLoader): a command module's help must not wait for the library it calls.
+    Its parent packages are imported at once, as always: name the package that is heavy."""
     if name in sys.modules:
         return sys.modules[name]
     spec = importlib.util.find_spec(name)

@@ -28,7 +28,7 @@ from standby.replication.status import TableStatus, table_status
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
 ]
-Target = Annotated[str | None, typer.Argument(help="Replica URI.")]
+Target = Annotated[str | None, typer.Argument(help="Replica URI.", parser=params.target)]
 HistoryOpt = Annotated[
     str,
     typer.Option(

@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli import params
 from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
@@ -93,7 +94,10 @@ def render_restore(c: Console, r: RestoreResult) -> None:
 @app.command("clone")
 def clone_cmd(
     source: Annotated[str, typer.Argument(help="Source table URI.")],
-    target: Annotated[str, typer.Argument(help="Target URI (empty, or a clone with --replace).")],
+    target: Annotated[
+        str,
+        typer.Argument(help="Target URI (empty, or a clone with --replace).", parser=params.target),
+    ],
     shallow: Annotated[
         bool, typer.Option("--shallow", help="Copy no data; point at the source.")
     ] = False,
