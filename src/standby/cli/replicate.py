@@ -30,7 +30,7 @@ Source = Annotated[
 ]
 Target = Annotated[str | None, typer.Argument(help="Replica URI.", parser=params.target)]
 HistoryOpt = Annotated[
-    str,
+    History,
     typer.Option(
         "--history",
         help="checkpoint: seed from the latest checkpoint; all: every commit still in the log.",
@@ -80,18 +80,16 @@ def replicate(
     Ctrl-C or SIGTERM stops a pass within a second: no further commit is published, the
     replica stays valid at the version it reached, and the exit code is 130. A follower
     stops the same way, prints its totals and exits 0."""
-    chosen = HISTORIES.get(history)
-    if chosen is None:
-        raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
     pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
     with stop_on_signals() as stop:
         if follow_:
-            _follow(pairs, chosen, stop, interval, metrics_port, parallel, fence)
+            _follow(pairs, history, stop, interval, metrics_port, parallel, fence)
             return
-        results, errors = _one_pass(pairs, chosen, stop, epoch, parallel, dry_run)
-    doc = {"tables": results, "errors": errors, "interrupted": stop.is_set()}
+        results, errors = _one_pass(pairs, history, stop, epoch, parallel, dry_run)
+    interrupted = any(r.interrupted for r in results)  # a signal after the end stops nothing
+    doc = {"tables": results, "errors": errors, "interrupted": interrupted}
     emit(doc, lambda c: render_replicate(c, results, errors))
-    if stop.is_set():
+    if interrupted:
         raise Interrupted(
             "Stopped before the end: no commit was published after the signal; each replica "
             "is valid at the version it reached.",
@@ -99,9 +97,6 @@ def replicate(
         )
     if errors:
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
-
-
-HISTORIES: dict[str, History] = {"checkpoint": "checkpoint", "all": "all"}
 
 
 def _one_pass(
