@@ -13,7 +13,9 @@ from collections.abc import Sequence
 from standby.cli.app import command
 from standby.cli.failures import as_standby_error, render_error
 from standby.cli.output import GLOBAL_FLAGS, Globals
+from standby.cli.site_storage import site_storage_options
 from standby.errors import exit_code_for
+from standby.site_options import options_by_url
 
 __all__ = ["as_standby_error", "main"]
 
@@ -57,7 +59,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         # Without standalone mode, click returns the code of an Exit (--help, --version)
         # instead of calling sys.exit, and raises usage errors for us to render.
-        returned = command.main(args=args, prog_name="standby", standalone_mode=False)
+        with options_by_url(site_storage_options()):
+            returned = command.main(args=args, prog_name="standby", standalone_mode=False)
         code = returned if isinstance(returned, int) else 0
     except (Exception, KeyboardInterrupt) as e:
         error = as_standby_error(e)

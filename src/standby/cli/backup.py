@@ -32,8 +32,9 @@ from standby.backup.schedule import (
     DEFAULT_SPARK_VERSION,
     DEFAULT_WORKSPACE_CONFIG,
     bundle_resources,
-    crontab_line,
+    crontab,
     job_definition,
+    standby_executable,
 )
 from standby.cli import params
 from standby.cli.context import config_path, current_config
@@ -291,7 +292,12 @@ def schedule_cmd(
     node_type: Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")] = None,
     spark_version: Annotated[str, typer.Option("--spark-version")] = DEFAULT_SPARK_VERSION,
     timezone: Annotated[
-        str, typer.Option("--timezone", help="Of the job's schedule.", parser=params.timezone)
+        str,
+        typer.Option(
+            "--timezone",
+            help="Of the schedule (a job's, or cron's CRON_TZ).",
+            parser=params.timezone,
+        ),
     ] = "UTC",
     wheel: Annotated[
         str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
@@ -304,7 +310,7 @@ def schedule_cmd(
         raise BadInput("standby.yml has no backup policies.")
     if emit_as is Emit.cron:
         path = job_config or str(config_path().resolve())
-        text = "\n".join(crontab_line(p, config_path=path) for p in chosen)
+        text = crontab(chosen, config_path=path, command=standby_executable(), timezone=timezone)
         _print(emit_as, text, {"lines": text.splitlines()})
         return
     notify = [c.contact for c in config.contacts if "@" in c.contact]

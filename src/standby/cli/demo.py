@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -17,7 +16,7 @@ from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.lazy import lazy_module
 from standby.cli.output import console, emit, error_console, flags
-from standby.errors import BadInput
+from standby.errors import BadInput, ProblemFound
 
 if TYPE_CHECKING:
     from standby import demo as demo_lib
@@ -26,31 +25,20 @@ else:  # the sandbox (databricks-sdk models) is heavy: loaded when the demo runs
 
 
 class RichNarrator:
-    """Tells the demo on a console and keeps its outline: the --json summary."""
-
     def __init__(self, c: Console):
         self.c = c
-        self.sections: list[dict[str, Any]] = []
 
     def section(self, title: str) -> None:
-        self.sections.append({"title": title, "commands": [], "results": []})
         self.c.print(Rule(title, align="left", style="cyan"))
 
     def command(self, line: str) -> None:
-        self._current()["commands"].append(line)
         self.c.print(f"[bold green]$[/] {line}", soft_wrap=True)
 
     def show(self, result: Any, kind: str) -> None:
-        self._current()["results"].append(kind)
         RENDERERS[kind](self.c, result)
 
     def note(self, text: str) -> None:
         self.c.print(f"  {text}", soft_wrap=True)
-
-    def _current(self) -> dict[str, Any]:
-        if not self.sections:
-            self.section("standby demo")
-        return self.sections[-1]
 
 
 RENDERERS: dict[str, Callable[[Console, Any], None]] = {
@@ -70,9 +58,7 @@ def demo(
         "standby-demo"
     ),
 ) -> None:
-    """Build a two-region local lakehouse and walk through what standby does.
-
-    With --json the story goes to stderr and its outline is the document on stdout."""
+    """Build a two-region local lakehouse and walk through what standby does."""
     root = directory.resolve()
     try:  # the demo writes here; a --dir it cannot have is bad input, found before it starts
         root.mkdir(parents=True, exist_ok=True)
@@ -80,12 +66,9 @@ def demo(
         raise BadInput(
             f"--dir {directory} cannot be the demo's directory: {e.strerror or e}."
         ) from None
+    # With --json the story goes to stderr and the summary is the one document on stdout.
     narrator = RichNarrator(error_console() if flags().json else console())
-    started = time.monotonic()
-    demo_lib.run(root, narrator)
-    summary = {
-        "dir": str(root),
-        "seconds": round(time.monotonic() - started, 1),
-        "sections": narrator.sections,
-    }
+    summary = demo_lib.run(root, narrator)
     emit(summary, lambda c: None)
+    if not summary.ok:
+        raise ProblemFound("The demo did not show what it promises; see the summary above.")

@@ -10,6 +10,7 @@ from standby.replication.replicator import Replicator
 from standby.replication.result import History, TableReplication
 from standby.replication.state import ReplicaState, read_state
 from standby.storage import open_store
+from standby.storage.overlap import refuse_overlap
 
 __all__ = [
     "History",
@@ -37,6 +38,7 @@ def replicate_table(
     """One pass: make `target` a replica of `source` at the source's latest version. Once
     `stop` is set, the pass copies and publishes nothing more and returns what it did
     (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on."""
+    refuse_overlap(source, target, source_options=source_options, target_options=target_options)
     return Replicator(
         open_store(source, options=source_options),
         open_store(target, options=target_options),
