@@ -7,7 +7,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -22,10 +22,8 @@ from standby.errors import BadInput, Interrupted, Partial, ProblemFound, Standby
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
 from standby.replication import History, TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
+from standby.replication.plan import ConfiguredPairs, configured_pairs
 from standby.replication.status import TableStatus, statuses
-
-if TYPE_CHECKING:
-    from standby.replication.plan import ConfiguredPairs
 
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
@@ -53,8 +51,6 @@ def _pairs(
 
 
 def _configured(*, dry_run: bool) -> ConfiguredPairs:
-    from standby.replication.plan import configured_pairs
-
     planned = configured_pairs(current_config(), dry_run=dry_run)
     for name in planned.unresolved:
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
