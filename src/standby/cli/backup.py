@@ -32,6 +32,7 @@ from standby.backup.schedule import (
     DEFAULT_SPARK_VERSION,
     DEFAULT_WORKSPACE_CONFIG,
     bundle_resources,
+    check_timezone,
     crontab,
     job_definition,
     standby_executable,
@@ -296,7 +297,7 @@ def schedule_cmd(
         typer.Option(
             "--timezone",
             help="Of the schedule (a job's, or cron's CRON_TZ).",
-            parser=params.timezone,
+            parser=check_timezone,  # before standby.yml is read: a typo is found first
         ),
     ] = "UTC",
     wheel: Annotated[

@@ -3,7 +3,6 @@ that names the option, never an exception from the library that would parse it l
 
 from __future__ import annotations
 
-import zoneinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,15 +25,6 @@ def duration(text: str) -> int:
         raise typer.BadParameter(
             f"{text!r} is not a duration (write e.g. 30s, 15m, 4h, 1d, 2w)."
         ) from None
-
-
-def timezone(text: str) -> str:
-    """An IANA time zone name, as Databricks job schedules and cron's CRON_TZ take it."""
-    try:
-        zoneinfo.ZoneInfo(text)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        raise typer.BadParameter(f"{text!r} is not a time zone (e.g. UTC, Europe/Paris).") from None
-    return text
 
 
 def target(text: str) -> str:
