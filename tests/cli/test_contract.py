@@ -164,7 +164,7 @@ def malformed(w: World) -> st.SearchStrategy[str]:
         ]
     )  # fmt: skip
     junk = st.text(
-        st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=12
+        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12
     )
     return st.one_of(typed, junk)
 
