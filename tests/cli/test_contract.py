@@ -163,9 +163,7 @@ def malformed(w: World) -> st.SearchStrategy[str]:
             "x" * 300, "ftp://host/t", "file://", "../..", "s3:/",
         ]
     )  # fmt: skip
-    junk = st.text(
-        st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12
-    )
+    junk = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=12)
     return st.one_of(typed, junk)
 
 

@@ -37,15 +37,21 @@ def replicate_table(
 ) -> TableReplication:
     """One pass: make `target` a replica of `source` at the source's latest version. Once
     `stop` is set, the pass copies and publishes nothing more and returns what it did
-    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on."""
+    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on.
+
+    A dry run is the same pass over stores that record writes instead of making them
+    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    """
     refuse_overlap(source, target, source_options=source_options, target_options=target_options)
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
+    result = Replicator(
+        open_store(source, options=source_options, dry_run=dry_run),
+        open_store(target, options=target_options, dry_run=dry_run),
         history=history,
         executor=executor,
         progress=progress,
         epoch=epoch,
-        dry_run=dry_run,
+        sweep=not dry_run,
         stop=stop,
     ).run()
+    result.dry_run = dry_run
+    return result
