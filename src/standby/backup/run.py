@@ -23,7 +23,7 @@ from standby.backup.verify import check_backup
 from standby.delta.log import open_log
 from standby.delta.timestamps import timestamp_of
 from standby.engines import CopyExecutor, Progress
-from standby.errors import ProblemFound, StandbyError, exit_code_for
+from standby.errors import Partial, ProblemFound, StandbyError
 from standby.storage import join, open_store, redact
 from standby.storage.overlap import refuse_overlap
 from standby.tables import clone
@@ -57,7 +57,7 @@ class BackupFailure:
     policy: str
     table: str
     error: str
-    exit_code: int
+    error_type: str  # the StandbyError class, as in the `type` of an error document
 
 
 @dataclass
@@ -66,6 +66,23 @@ class RunResult:
     dry_run: bool
     backups: list[TableBackup] = field(default_factory=list)
     failures: list[BackupFailure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.errors: list[StandbyError] = []  # of the failures, in order; not a field: no JSON
+
+    def check(self) -> None:
+        """Raise Partial when some tables failed and others were backed up; when every one
+        failed, the first failure's own error."""
+        if not self.failures:
+            return
+        if not self.backups:
+            raise self.errors[0]
+        first = self.failures[0]
+        raise Partial(
+            f"{len(self.failures)} of {len(self.failures) + len(self.backups)} table(s) "
+            f"failed; the others are backed up. The first: {first.table}: {first.error}",
+            hint="Fix the failed tables and run `standby backup run` again.",
+        )
 
 
 @dataclass(frozen=True)
@@ -143,8 +160,9 @@ def _into(
     except StandbyError as e:
         log.warning("backup of %s failed: %s", planned.source.name, e)
         result.failures.append(
-            BackupFailure(planned.target.policy.name, planned.source.name, str(e), exit_code_for(e))
+            BackupFailure(planned.target.policy.name, planned.source.name, str(e), type(e).__name__)
         )
+        result.errors.append(e)
         return str(e)
     result.backups.append(made)
     return None
@@ -194,35 +212,49 @@ def backup_table(
         seconds=0.0,
     )
     if cloned.target_version is not None:
-        entry = BackupEntry(
-            id=planned.backup_id,
-            run_id=planned.run_id,
-            policy=policy.name,
-            table=source.name,
-            source=made.source,
-            source_version=version,
-            source_commit_time=commit_time,
-            kind=policy.kind,
-            path=planned.path,
-            version=cloned.target_version,
-            files=made.files,
-            size_bytes=made.size_bytes,
-            copied_files=made.copied_files,
-            copied_bytes=made.copied_bytes,
-            started=int(started * 1000),
-            created=_ms(clock),
-        )
-        check = check_backup(entry, location)
-        if not check.ok:
-            first = check.problems[0]
-            raise ProblemFound(
-                f"The backup of {source.name} is incomplete right after copying "
-                f"({first.path}: {first.detail}); it was not recorded.",
-                hint="Rerun `standby backup run`; `standby backup prune` removes what is left.",
-            )
-        catalog.add(entry)
+        _record(planned, made, catalog, location, started=started, clock=clock)
     made.seconds = round(clock() - started, 3)
     return made
+
+
+def _record(
+    planned: Planned,
+    made: TableBackup,
+    catalog: Catalog,
+    location: str,
+    *,
+    started: float,
+    clock: Callable[[], float],
+) -> None:
+    """Check the copy, then record it: an entry exists only for a whole backup."""
+    assert made.version is not None
+    entry = BackupEntry(
+        id=planned.backup_id,
+        run_id=planned.run_id,
+        policy=made.policy,
+        table=made.table,
+        source=made.source,
+        source_version=made.source_version,
+        source_commit_time=made.source_commit_time,
+        kind=planned.target.policy.kind,
+        path=planned.path,
+        version=made.version,
+        files=made.files,
+        size_bytes=made.size_bytes,
+        copied_files=made.copied_files,
+        copied_bytes=made.copied_bytes,
+        started=int(started * 1000),
+        created=_ms(clock),
+    )
+    check = check_backup(entry, location)
+    if not check.ok:
+        first = check.problems[0]
+        raise ProblemFound(
+            f"The backup of {made.table} is incomplete right after copying "
+            f"({first.path}: {first.detail}); it was not recorded.",
+            hint="Rerun `standby backup run`; `standby backup prune` removes what is left.",
+        )
+    catalog.add(entry)
 
 
 def _ms(clock: Callable[[], float]) -> int:

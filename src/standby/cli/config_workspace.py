@@ -6,14 +6,12 @@ of `standby.workspace.sites` and renders its result.
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -23,22 +21,13 @@ from rich.table import Table
 
 from standby.cli.context import current_config, optional_config
 from standby.cli.output import emit, error_console, flags
-from standby.errors import Partial, StandbyError, exit_code_for
-
-if TYPE_CHECKING:
-    from standby.workspace.diff import Diff
-    from standby.workspace.export import Progress as ProgressFn
-    from standby.workspace.snapshot import Snapshot
-    from standby.workspace.sync import SyncResult
-
-WORKERS = 8  # requests in flight, as standby.workspace.export.WORKERS
-
-
-def _sites() -> ModuleType:
-    """standby.workspace.sites, imported when a command runs: it loads databricks-sdk, a
-    second of startup and 70 MB that every other command of the CLI does without."""
-    return importlib.import_module("standby.workspace.sites")
-
+from standby.errors import Partial, ProblemFound
+from standby.workspace.diff import Diff
+from standby.workspace.export import WORKERS
+from standby.workspace.export import Progress as ProgressFn
+from standby.workspace.sites import diff_sides, export_site, sync_sites
+from standby.workspace.snapshot import Snapshot
+from standby.workspace.sync import SyncResult
 
 Kinds = Annotated[
     list[str] | None,
@@ -71,28 +60,23 @@ def work_progress() -> Iterator[ProgressFn]:
         yield update
 
 
-def _fail(error: StandbyError) -> None:
-    """Exit with the error's code after the result was printed (one JSON document only)."""
-    message = error.message + (f"\n{error.hint}" if error.hint else "")
-    error_console().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(exit_code_for(error))
-
-
 def export_cmd(
     site: Annotated[str, typer.Option("--site", help="The site whose workspace to export.")],
-    out: Annotated[Path, typer.Option("--out", help="The snapshot directory to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The snapshot directory to write.", file_okay=False)
+    ],
     kinds: Kinds = None,
     parallel: Parallel = WORKERS,
 ) -> None:
     """Export a workspace's configuration: one normalised file per object, and a manifest."""
     with work_progress() as progress:
-        snapshot = _sites().export_site(
+        snapshot = export_site(
             current_config(), site, out, kinds=_kinds(kinds), workers=parallel, progress=progress
         )
     doc = {"out": str(out), **snapshot.manifest()}
     emit(doc, lambda c: render_export(c, snapshot, out))
     if snapshot.missing:
-        _fail(Partial(f"{len(snapshot.missing)} object(s) could not be read; see the manifest."))
+        raise Partial(f"{len(snapshot.missing)} object(s) could not be read; see the manifest.")
 
 
 def render_export(c: Console, snapshot: Snapshot, out: Path) -> None:
@@ -117,12 +101,12 @@ def diff_cmd(
 ) -> None:
     """What differs between two workspaces or snapshots (exit 1 when they differ)."""
     with work_progress() as progress:
-        diff = _sites().diff_sides(
+        diff = diff_sides(
             a, b, optional_config(), kinds=_kinds(kinds), workers=parallel, progress=progress
         )
     emit(diff_document(diff), lambda c: render_diff(c, diff))
     if not diff.equal:
-        raise typer.Exit(1)
+        raise ProblemFound(f"{diff.a} and {diff.b} differ: {_counted(diff)}.")
 
 
 def diff_document(diff: Diff) -> dict[str, Any]:
@@ -160,14 +144,17 @@ def render_diff(c: Console, diff: Diff) -> None:
             t.add_column(escape(col), overflow="fold")
         for o in changed:
             for i, f in enumerate(o.fields):
-                cells = ("", "") if i else (o.kind, escape(o.name))
-                t.add_row(*cells, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
+                lead = ("", "") if i else (o.kind, escape(o.name))
+                t.add_row(*lead, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
         c.print(t)
+    c.print(f"{_counted(diff)}.", soft_wrap=True)
+
+
+def _counted(diff: Diff) -> str:
     counts = diff.counts()
-    c.print(
-        f"{counts['removed']} {only['removed']}, {counts['added']} {only['added']}, "
-        f"{counts['changed']} changed.",
-        soft_wrap=True,
+    return (
+        f"{counts['removed']} only in {diff.a}, {counts['added']} only in {diff.b}, "
+        f"{counts['changed']} changed"
     )
 
 
@@ -197,7 +184,7 @@ def sync_cmd(
 ) -> None:
     """Create or update the target's objects by name, in dependency order (idempotent)."""
     with work_progress() as progress:
-        result = _sites().sync_sites(
+        result = sync_sites(
             current_config(),
             source,
             target,
@@ -210,10 +197,7 @@ def sync_cmd(
             progress=progress,
         )
     emit(sync_document(result), lambda c: render_sync(c, result))
-    try:
-        result.check()
-    except Partial as e:
-        _fail(e)
+    result.check()
 
 
 def sync_document(result: SyncResult) -> dict[str, Any]:
