@@ -13,14 +13,13 @@ from rich.table import Table
 
 from standby.cli.context import current_config
 from standby.cli.failover import (
-    _confirm,
     _plan_doc,
     _progress,
     _seconds,
     render_plan,
     render_report,
 )
-from standby.cli.output import emit, flags, fmt_ms
+from standby.cli.output import emit, error_console, flags, fmt_ms
 from standby.failover.failback import failback, reprotect
 from standby.failover.orphaned import export, manifests
 from standby.failover.service import FailoverRequest, Planned
@@ -38,13 +37,18 @@ Force = Annotated[
 ]
 
 
-def _render(result: Planned | Journal, *, dry_run: bool) -> None:
+def _render(result: Planned | Journal, *, dry_run: bool, kind: str) -> None:
     if isinstance(result, Planned):
-        doc = _plan_doc(result, dry_run=dry_run)
+        doc = _plan_doc(result, dry_run=dry_run, kind=kind)
         emit(doc, lambda c: render_plan(c, doc))
         return
     report = result.report or {}
     emit(report, lambda c: render_report(c, report))
+
+
+def _confirm(planned: Planned) -> bool:
+    render_plan(error_console(), _plan_doc(planned, dry_run=False, kind="failback"))
+    return typer.confirm("Start this failback?", err=True)
 
 
 def reprotect_cmd(
@@ -56,9 +60,8 @@ def reprotect_cmd(
     """Make the old primary a replica of the current one: find each table's fork, move
     the old primary's later commits aside (never deleted), replicate back from the fork."""
     request = FailoverRequest(sync_config=sync_config, force=force, resume=resume)
-    _render(
-        reprotect(current_config(), request, dry_run=dry_run, on_event=_progress), dry_run=dry_run
-    )
+    result = reprotect(current_config(), request, dry_run=dry_run, on_event=_progress)
+    _render(result, dry_run=dry_run, kind="reprotect")
 
 
 def failback_cmd(
@@ -85,7 +88,7 @@ def failback_cmd(
     )
     ask = None if (yes or flags().json or not sys.stdin.isatty()) else _confirm
     result = failback(current_config(), request, dry_run=dry_run, on_event=_progress, confirm=ask)
-    _render(result, dry_run=dry_run)
+    _render(result, dry_run=dry_run, kind="failback")
 
 
 Table_ = Annotated[

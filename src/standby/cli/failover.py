@@ -87,10 +87,11 @@ def failover_cmd(
     emit(report, lambda c: render_report(c, report))
 
 
-def _plan_doc(planned: Planned, *, dry_run: bool) -> dict[str, Any]:
+def _plan_doc(planned: Planned, *, dry_run: bool, kind: str = "failover") -> dict[str, Any]:
     return {
         "dry_run": dry_run,
         "started": False,
+        "kind": kind,
         "mode": planned.options.mode,
         "source": planned.options.source,
         "target": planned.options.target,
@@ -115,7 +116,9 @@ def _progress(event: Event) -> None:
 
 
 def render_plan(c: Console, doc: dict[str, Any]) -> None:
-    c.print(f"[bold]{doc['mode']} failover[/]: {doc['source']} -> {doc['target']}")
+    kind = doc.get("kind", "failover")
+    title = f"{doc['mode']} failover" if kind == "failover" else kind
+    c.print(f"[bold]{title}[/]: {doc['source']} -> {doc['target']}")
     for number, step in enumerate(doc["steps"], 1):
         c.print(f"{number:>2}. [bold]{step['name']}[/]")
         for line in step["plan"]:
