@@ -40,6 +40,7 @@ from tests.failover.outage import (
     readable,
     replicate_again,
 )
+from tests.failover.test_refusals import fingerprint
 from tests.replication._processes import Forked
 
 ORPHANED = {TABLES[0]: 16, TABLES[1]: 4}  # commits the primary takes that never replicate
@@ -258,3 +259,25 @@ def test_killed_reprotects_and_failbacks_lose_nothing_and_end_the_same(
     rerun = _run(outage, command, tmp_path / "rerun.log")
     assert rerun.wait(120) == 0, (tmp_path / "rerun.log").read_text()
     finished(outage)
+
+
+def test_a_killed_reprotect_is_finished_before_a_failback_starts(
+    lakehouse: TwoRegions, tmp_path: Path
+) -> None:
+    """A failback started over a reprotect killed mid-move would move the rest aside under
+    its own id: the orphaned commits split over two manifests, neither one whole."""
+    outage = _outage(lakehouse)
+    run = _run(outage, ["reprotect"], tmp_path / "killed.log")
+    while run.alive() and not deleting(outage, "reprotect"):
+        time.sleep(0.001)
+    run.kill()
+    run.wait()
+    before = fingerprint(outage.lake)
+    failback = _run(outage, ["failback", "--yes"], tmp_path / "refused.log")
+    assert failback.wait(60) == 5
+    assert "Finish it first: `standby reprotect`" in (tmp_path / "refused.log").read_text()
+    assert fingerprint(outage.lake) == before
+
+    for command in (["reprotect"], ["failback", "--yes"]):
+        assert _run(outage, command, tmp_path / "ok.log").wait(120) == 0
+    _failed_back(outage)

@@ -1,9 +1,12 @@
 """Acceptance 4 of the failback issue: refusals exit 5 and change nothing anywhere (both
 lakes' listings, both workspaces, the DNS record): a failback while DR is not the primary,
 a reprotect or failback of a split brain (both sites primary at the current epoch) unless
-`--force`, which the message explains; with `--force` the reprotect proceeds."""
+`--force`, which the message explains (with `--force` the reprotect proceeds), and one
+of a table the new primary does not have."""
 
 from __future__ import annotations
+
+import shutil
 
 import pytest
 
@@ -11,7 +14,13 @@ from standby.control import transition
 from standby.failover.orphaned import manifests
 from standby.storage import open_store
 from tests.failover.lakehouse import TABLES, TwoRegions
-from tests.failover.outage import comes_back, commits, forced_failover, write_in_dr
+from tests.failover.outage import (
+    comes_back,
+    commits,
+    forced_failover,
+    replicate_again,
+    write_in_dr,
+)
 from tests.failover.test_refusals import _run, fingerprint
 
 
@@ -63,3 +72,21 @@ def test_a_split_brain_is_refused_unless_forced(
     assert commits(lake, name) == commits(lake, name, "dr")
     (manifest,) = manifests(lake.config, name)
     assert manifest.fork == fork and [c.version for c in manifest.commits] == split
+    write_in_dr(lake, name, appends=1)  # replication now runs DR -> primary
+    assert replicate_again(lake)[0] == (3, 3)  # an append, a delete, an OPTIMIZE: a file each
+    assert commits(lake, name) == commits(lake, name, "dr")
+
+
+def test_a_table_missing_on_the_new_primary_is_refused(
+    lakehouse: TwoRegions, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Dropped in DR during the outage: the primary's copy has nothing to rewind to, and
+    moving its whole log aside would leave no table on either site."""
+    lake = lakehouse
+    forced_failover(lake)
+    comes_back(lake)
+    shutil.rmtree(lake.uri(TABLES[2], "dr"))
+    for command in (["reprotect"], ["failback", "--yes"]):
+        output = _refused(lake, capsys, *command).replace("\n", " ")
+        assert f"not on dr: {TABLES[2]}" in output, output
+    assert lake.control("primary") == ("primary", 1)

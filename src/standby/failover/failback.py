@@ -31,7 +31,7 @@ from standby.failover.steps_reprotect import (
 )
 from standby.failover.workspace import SiteWorkspace
 from standby.operations.clock import Clock
-from standby.operations.journal import Journal, list_journals
+from standby.operations.journal import Journal, list_journals, unfinished
 from standby.operations.runner import Event, Step, StepResult
 from standby.replication.state import ReplicaState, write_state
 from standby.storage import redact
@@ -86,6 +86,15 @@ def _reprotect_steps(options: FailoverOptions) -> list[Step[FailoverContext]]:
 def _options(
     config: Config, request: FailoverRequest, *, kind: str = "reprotect"
 ) -> FailoverOptions:
+    other = "reprotect" if kind == "failback" else "failback"
+    stuck = unfinished(home(config).home, kind=other)
+    if stuck is not None:
+        at = stuck.first_unfinished()
+        raise Refused(
+            f"{other.capitalize()} {stuck.operation_id} did not finish (it stopped at "
+            f"{at.name if at else 'its end'}): a {kind} now would rewind what it left half done.",
+            hint=f"Finish it first: `standby {other}` resumes it.",
+        )
     source = current_primary(config)
     target = other_site(config, source)
     if kind == "failback" and source == config.primary:
@@ -122,7 +131,7 @@ def reprotect(
         config,
         request,
         kind="reprotect",
-        fresh=lambda: _options(config, request),
+        fresh=lambda: _options(config, request, kind="reprotect"),
         steps=lambda o: [*_reprotect_steps(o), Report()],
         dry_run=dry_run,
         clock=clock,

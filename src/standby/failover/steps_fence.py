@@ -13,7 +13,7 @@ from typing import Any
 from standby.control import read_control, transition
 from standby.errors import Refused, StandbyError
 from standby.failover.context import FailoverContext
-from standby.failover.workspace import JobState
+from standby.failover.workspace import JobState, PauseState
 from standby.operations.runner import StepResult
 
 
@@ -97,7 +97,7 @@ class PauseJobs:
         before: dict[str, Any] | None = ctx.noted("before")
         jobs = _jobs(ctx, site)
         if before is None:
-            before = {n: {"job_id": j.job_id, "pause": j.pause} for n, j in jobs.items()}
+            before = {n: {"job_id": j.job_id, "pause": _before(j)} for n, j in jobs.items()}
             ctx.note("before", before)
         for name, job in jobs.items():  # a standby's copies: paused, their state recorded
             if job.pause is not None:
@@ -111,6 +111,14 @@ class PauseJobs:
         running = [j.name for j in _jobs(ctx, site).values() if j.pause == "UNPAUSED"]
         if running:
             raise Refused(f"Jobs still unpaused on {site}: {', '.join(running)}.")
+
+
+def _before(job: JobState) -> PauseState | None:
+    """A job's state before standby paused it: one paused already by standby (a reprotect
+    before this failback) carries it in its tag; its paused state is standby's own."""
+    if job.pause == "PAUSED" and job.recorded_primary is not None:
+        return job.recorded_primary
+    return job.pause
 
 
 class DrainRuns:

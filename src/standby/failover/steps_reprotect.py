@@ -58,6 +58,25 @@ def _roles(ctx: FailoverContext) -> Check:
     return Check("roles", True, f"{ctx.options.source} is primary at epoch {epoch}{forced}")
 
 
+def _on_source(ctx: FailoverContext) -> Check:
+    """Every protected table is on the primary: a copy there is what the old one rewinds
+    to; without it the old copy's whole log would go aside for nothing to replace it."""
+    source = ctx.options.source
+    missing = [
+        t.label
+        for t in ctx.tables
+        if DeltaLog(ctx.source.store(t.locations[source])).list().latest is None
+    ]
+    if missing:
+        return Check(
+            "tables",
+            False,
+            f"not on {source}: {', '.join(missing)}; restore them there, or take them out "
+            "of standby.yml's protected tables",
+        )
+    return Check("tables", True, f"{len(ctx.tables)} on {source}")
+
+
 def _said(control: Control | None) -> str:
     return "missing" if control is None else f"{control.role} at epoch {control.epoch}"
 
@@ -81,6 +100,7 @@ class ReprotectPreflight:
             _guarded("workspace " + source, lambda: _answers(ctx, source)),
             _guarded("workspace " + target, lambda: _answers(ctx, target)),
             _guarded("roles", lambda: _roles(ctx)),
+            _guarded("tables", lambda: _on_source(ctx)),
         ]
 
     def plan(self, ctx: FailoverContext) -> list[str]:
