@@ -5,6 +5,7 @@ replication primary -> DR copies nothing."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ import deltalake
 import pytest
 import yaml
 
+from standby.cli import main
 from standby.failover.failback import failback
 from standby.failover.orphaned import export, manifests
 from standby.failover.service import FailoverRequest, failover
@@ -86,7 +88,9 @@ def test_no_orphaned_commits_after_a_forced_failover(lake: TwoRegions) -> None:
     _reads_like_dr(lake)
 
 
-def test_orphaned_commits_with_a_checkpoint_and_its_hint(lake: TwoRegions, tmp_path: Path) -> None:
+def test_orphaned_commits_with_a_checkpoint_and_its_hint(
+    lake: TwoRegions, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     name = TABLES[0]
     fork = lake.latest(name)
     lost = _lose(lake, name, 2)
@@ -123,6 +127,10 @@ def test_orphaned_commits_with_a_checkpoint_and_its_hint(lake: TwoRegions, tmp_p
     exported = str(tmp_path / "orphaned")
     export(lake.config, name, exported)
     assert ids_of(exported) - ids(lake, name, version=fork) == orphaned_ids
+    assert main(["--config", str(lake.config_path), "--json", "orphaned", "show", name]) == 0
+    (shown,) = json.loads(capsys.readouterr().out)
+    assert [c["version"] for c in shown["commits"]] == sorted(lost)
+    assert [c["rows"] for c in shown["commits"]] == [7, 7, 7]
 
 
 def ids_of(uri: str) -> set[int]:
