@@ -197,7 +197,7 @@ def crontab(
     policies: list[BackupPolicy], *, config_path: str, command: str, timezone: str = "UTC"
 ) -> str:
     """Crontab lines: run, then prune, on each policy's schedule, read in `timezone`
-    (CRON_TZ, which cronie and systemd-cron honour; it applies to the lines below it)."""
+    (CRON_TZ, which cronie honours; it applies to the lines below it)."""
     lines = [f"CRON_TZ={check_timezone(timezone)}"]
     for policy in policies:
         lines += crontab_line(policy, config_path=config_path, command=command).splitlines()

@@ -33,7 +33,7 @@ from standby.failover.workspace import SiteWorkspace
 from standby.operations.clock import Clock
 from standby.operations.journal import Journal, list_journals, unfinished
 from standby.operations.runner import Event, Step, StepResult
-from standby.replication.state import ReplicaState, write_state
+from standby.replication.state import ReplicaState, restart_state
 from standby.storage import redact
 
 
@@ -231,7 +231,7 @@ class DemoteOld:
                 operation_id=operation_id,
             )
         for table in ctx.tables:
-            write_state(
+            restart_state(
                 ctx.source.store(table.locations[ctx.options.source]),
                 self._state(ctx, table, epoch),
             )

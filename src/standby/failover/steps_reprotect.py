@@ -20,7 +20,7 @@ from standby.failover.sites import ProtectedTableSite
 from standby.failover.steps_check import Check, _answers, _guarded
 from standby.operations.runner import StepResult
 from standby.replication import Replicator
-from standby.replication.state import STATE_PATH, ReplicaState, read_state, write_state
+from standby.replication.state import STATE_PATH, ReplicaState, read_state, restart_state
 from standby.storage import ObjectStore, redact
 
 MAX_PASSES = 20
@@ -169,7 +169,7 @@ def _stores(ctx: FailoverContext, table: ProtectedTableSite) -> tuple[ObjectStor
 
 def _hint(primary: ObjectStore) -> int | None:
     state = read_state(primary)
-    return int(state.promoted["version"]) if state and state.promoted else None
+    return state.promoted.version if state and state.promoted else None
 
 
 def _fork_of(ctx: FailoverContext, table: ProtectedTableSite) -> dict[str, Any]:
@@ -283,14 +283,15 @@ class ReverseReplicate:
         new, old = _stores(ctx, table)
         epoch = reprotect_epoch(ctx)
         state = read_state(old)
-        # A state of an earlier term (marked promoted when this site last became primary,
-        # or of another epoch) is not this replica's: replaced, or set aside for a reseed.
-        stale = state is not None and (state.promoted is not None or state.epoch != epoch)
         if rewound.get("reseed"):
-            if stale:
+            # A state of an earlier term (marked promoted when this site was last primary,
+            # or of another epoch) would have the replicator go on from a log that is gone:
+            # set aside, so the table is seeded anew. One this reseed wrote is kept.
+            if state is not None and (state.promoted is not None or state.epoch != epoch):
                 set_aside(old, _operation_id(ctx), STATE_PATH)
-        elif state is None or stale:
-            write_state(old, self._state(new, old, rewound, epoch))
+        elif not ctx.noted(f"restarted {table.label}"):
+            restart_state(old, self._state(new, old, rewound, epoch))
+            ctx.note(f"restarted {table.label}", True)  # a rerun keeps what replication did
         replicator = Replicator(new, old, epoch=epoch)
         commits = 0
         for _ in range(MAX_PASSES):
