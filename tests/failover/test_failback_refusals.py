@@ -6,11 +6,12 @@ of a table the new primary does not have."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
 
-from standby.control import transition
+from standby.control import CONTROL_PATH, transition
 from standby.failover.orphaned import manifests
 from standby.storage import open_store
 from tests.failover.lakehouse import TABLES, TwoRegions
@@ -90,3 +91,16 @@ def test_a_table_missing_on_the_new_primary_is_refused(
         output = _refused(lake, capsys, *command).replace("\n", " ")
         assert f"not on dr: {TABLES[2]}" in output, output
     assert lake.control("primary") == ("primary", 1)
+
+
+def test_an_old_primary_without_control_objects_is_refused(
+    lakehouse: TwoRegions, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Not the storage the old primary wrote (a root made anew, a wrong path): refused
+    before anything is fenced, paused or moved, not half way."""
+    lake = lakehouse
+    forced_failover(lake)
+    comes_back(lake)
+    os.remove(os.path.join(lake.primary_lake.uri, CONTROL_PATH))
+    output = _refused(lake, capsys, "reprotect").replace("\n", " ")
+    assert "primary root(s) lake have no control object" in output, output

@@ -40,6 +40,10 @@ def _roles(ctx: FailoverContext) -> Check:
         found = ", ".join(f"{n}: {_said(c)}" for n, c in source.items())
         return Check("roles", False, f"{ctx.options.source} is not the primary ({found})")
     epoch = epochs.pop()
+    missing = [n for n, c in target.items() if c is None]
+    if missing:  # not the storage the old primary wrote: nothing here to make a replica of
+        detail = f"{ctx.options.target} root(s) {', '.join(missing)} have no control object"
+        return Check("roles", False, detail)
     bad = [
         f"{ctx.options.target} root {n} is {_said(c)}"
         for n, c in target.items()
