@@ -29,12 +29,12 @@ from standby.failover.steps_reprotect import (
     ReverseReplicate,
     Rewind,
 )
-from standby.failover.workspace import SiteWorkspace
 from standby.operations.clock import Clock
 from standby.operations.journal import Journal, list_journals, unfinished
 from standby.operations.runner import Event, Step, StepResult
 from standby.replication.state import ReplicaState, restart_state
 from standby.storage import redact
+from standby.workspace.operations import SiteWorkspace
 
 
 def current_primary(config: Config) -> str:

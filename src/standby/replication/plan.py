@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from standby.config import Config, ProtectedTable
+from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
 from standby.errors import BadInput, Refused, StandbyError
 from standby.replication.follow import Pair
+from standby.replication.locations import Located, locate_protected
 from standby.storage import open_store
 
 
@@ -42,19 +43,16 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     other; checks the control objects of each storage root involved (creating them on
     first use). The direction is the config's primary -> dr, until a reprotect makes the
     DR site primary and the other its replica: then replication runs DR -> primary."""
-    unresolved: list[str] = []
-    located: list[tuple[ProtectedTable, str]] = []
-    for entry in config.protected.tables:
-        if entry.location is None:
-            unresolved.append(entry.table or "?")
-            continue
-        found = config.locate(entry.location, config.primary)
-        if found is None:
+    found, unresolved = locate_protected(config)
+    located: list[tuple[Located, str]] = []
+    for table in found:
+        root = config.locate(table.location, config.primary)
+        if root is None:
             raise BadInput(
-                f"Protected table location {entry.location} is under no storage root "
+                f"Protected table location {table.location} is under no storage root "
                 f"of site {config.primary}."
             )
-        located.append((entry, found[0]))
+        located.append((table, root[0]))
     roots = sorted({root for _, root in located})
     source, target = direction(config, roots)
     root_pairs = {
@@ -68,16 +66,14 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     }
     pairs: list[Pair] = []
     root_of: dict[Pair, Pair] = {}
-    for entry, root in located:
-        assert entry.location is not None
+    for table, root in located:
         pair = _pair(
             config,
-            (source, config.map_location(entry.location, config.primary, source)),
-            (target, config.map_location(entry.location, config.primary, target)),
-            config.tier(entry.tier).rpo,
+            (source, config.map_location(table.location, config.primary, source)),
+            (target, config.map_location(table.location, config.primary, target)),
+            config.tier(table.entry.tier).rpo,
         )
-        name = entry.table if entry.table and not entry.is_glob else None
-        pairs.append(replace(pair, name=name, tier=entry.tier))
+        pairs.append(replace(pair, name=table.name, tier=table.entry.tier))
         root_of[pairs[-1]] = root_pairs[root]
     epoch = 0
     for root_pair in root_pairs.values():
