@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, one table each."""
 
 from bench import (
+    failback,
     failover,
     follow_lag,
     replication,
@@ -19,3 +20,4 @@ sandbox_list_jobs.main()
 workspace_export.main()
 scale.main([])
 failover.main()
+failback.main(["--only", "requests"])  # failback RTO: failover.main() prints it

@@ -49,9 +49,10 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
     subprocess.run(cmd, check=True, env={**os.environ, **(env or {})}, stdout=subprocess.DEVNULL)
 
 
-def append_commit(root: Path, version: int, *, size: int = 1000) -> None:
-    """One small append: a new data file and commit `version` (a local table)."""
-    name = f"part-append-{version:06d}.snappy.parquet"
+def append_commit(root: Path, version: int, *, size: int = 1000, tag: str = "append") -> None:
+    """One small append: a new data file and commit `version` (a local table); `tag` keeps
+    the file names of two tables that fork apart from each other."""
+    name = f"part-{tag}-{version:06d}.snappy.parquet"
     (root / name).write_bytes(os.urandom(size))
     actions = [
         {"commitInfo": {"timestamp": int(time.time() * 1000), "operation": "WRITE"}},

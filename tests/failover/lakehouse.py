@@ -26,7 +26,7 @@ from standby import sandbox
 from standby.config import Config, load_config
 from standby.control import read_control
 from standby.delta import DeltaLog
-from standby.replication import replicate_table
+from standby.replication import TableReplication, replicate_table
 from standby.replication.plan import configured_pairs
 from standby.sandbox import RunningSandbox
 from standby.storage import open_store
@@ -230,9 +230,10 @@ def _vault(config: Config, primary: RunningSandbox) -> Iterator[None]:
             os.environ.pop(env, None)
 
 
-def replicate_all(config: Config) -> None:
+def replicate_all(config: Config) -> list[TableReplication]:
+    """One pass of every configured pair, in the direction the roles say."""
     planned = configured_pairs(config)
-    for pair in planned.pairs:
+    return [
         replicate_table(
             pair.source,
             pair.target,
@@ -240,6 +241,8 @@ def replicate_all(config: Config) -> None:
             source_options=pair.source_options,
             target_options=pair.target_options,
         )
+        for pair in planned.pairs
+    ]
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol
 
@@ -41,12 +42,20 @@ def _cli_child(argv: list[str], log: str, env: dict[str, str]) -> None:
 
 
 class Forked:
-    """One CLI run forked from the warm forkserver."""
+    """One CLI run forked from the warm forkserver; `child` (a module-level function of
+    the same arguments that ends by calling `_cli_child`) may wrap the run."""
 
-    def __init__(self, argv: list[str], log: Path, env: dict[str, str]):
+    def __init__(
+        self,
+        argv: list[str],
+        log: Path,
+        env: dict[str, str],
+        *,
+        child: Callable[[list[str], str, dict[str, str]], None] = _cli_child,
+    ):
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(["standby.cli", "tests.replication._processes"])
-        self._proc = ctx.Process(target=_cli_child, args=(argv, str(log), env), daemon=True)
+        self._proc = ctx.Process(target=child, args=(argv, str(log), env), daemon=True)
         self._proc.start()
         assert self._proc.pid is not None
         self.pid = self._proc.pid

@@ -79,10 +79,16 @@ Table_ = Annotated[
 ]
 
 
+Site = Annotated[
+    str | None,
+    typer.Option("--site", help="The site that was the old primary (default: the primary)."),
+]
+
+
 @orphaned_app.command("show")
-def show_cmd(table: Table_) -> None:
+def show_cmd(table: Table_, site: Site = None) -> None:
     """The orphaned commits of a table: versions, operations, times, files, rows."""
-    found = manifests(current_config(), table)
+    found = manifests(current_config(), table, site=site)
     doc = [asdict(m) for m in found]
     emit(doc, lambda c: _render_manifests(c, doc))
 
@@ -109,10 +115,12 @@ def export_cmd(
     table: Table_,
     to: Annotated[str, typer.Option("--to", help="Where to write the readable copy (empty).")],
     operation: Annotated[str | None, typer.Option("--operation", help="Which reprotect's.")] = None,
+    site: Site = None,
     dry_run: DryRun = False,
 ) -> None:
     """Deep-clone the old primary as it stood at its orphaned head into a new table."""
-    result = export(current_config(), table, to, operation_id=operation, dry_run=dry_run)
+    config = current_config()
+    result = export(config, table, to, operation_id=operation, site=site, dry_run=dry_run)
     line = (
         f"exported v{result.source_version} of {table} to {result.target} "
         f"({result.num_copied_files} files copied)"

@@ -154,7 +154,8 @@ def _outage(
     with Writer(lake, interval=0.25):
         threading.Event().wait(2.5)
         primary.go_down()  # the region is gone: its workspace, then its storage
-        shutil.move(str(lake.primary), str(lake.primary) + ".unreachable")
+    # The storage once the writer stopped: a commit racing the move would start a new lake.
+    shutil.move(str(lake.primary), str(lake.primary) + ".unreachable")
     stop.set()
     follower.join(10)
     narrator.note("us-east-1's workspace and storage are unreachable")

@@ -17,7 +17,7 @@ from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import BadInput, Refused
 from standby.failover.context import FailoverContext, FailoverOptions
 from standby.failover.report import Report
-from standby.failover.service import FailoverRequest, Planned, execute, steps_for
+from standby.failover.service import FailoverRequest, Planned, execute, home, steps_for
 from standby.failover.sites import ProtectedTableSite, SiteHandle, control_roots, other_site
 from standby.failover.steps_check import SyncConfig
 from standby.failover.steps_fence import PauseJobs
@@ -29,7 +29,7 @@ from standby.failover.steps_reprotect import (
     Rewind,
 )
 from standby.operations.clock import Clock
-from standby.operations.journal import Journal, list_journals
+from standby.operations.journal import Journal, list_journals, unfinished
 from standby.operations.runner import Event, Step, StepResult
 from standby.replication.state import ReplicaState, restart_state
 from standby.storage import redact
@@ -37,20 +37,37 @@ from standby.workspace.operations import SiteWorkspace
 
 
 def current_primary(config: Config) -> str:
-    """The site whose control objects say primary at the highest epoch."""
+    """The site whose control objects say primary at the highest epoch. When both do at
+    one epoch (a split brain), the one the newest completed failover or failback promoted:
+    the other is the one to reprotect, never the site the business moved to."""
     roots = control_roots(config)
-    best: tuple[int, str] | None = None
+    primaries: dict[str, int] = {}
     for site in config.sites:
         controls = SiteHandle(config, site).controls(roots)
         if controls and all(c is not None and c.role == "primary" for c in controls.values()):
-            epoch = min(c.epoch for c in controls.values() if c is not None)
-            best = max(best or (epoch, site), (epoch, site))
-    if best is None:
+            primaries[site] = min(c.epoch for c in controls.values() if c is not None)
+    if not primaries:
         raise Refused(
             "No site is primary on every storage root: nothing to reprotect from.",
             hint="`standby status` shows the roles; `standby operations list` what ran.",
         )
-    return best[1]
+    top = max(primaries.values())
+    tied = sorted(s for s, e in primaries.items() if e == top)
+    if len(tied) == 1:
+        return tied[0]
+    promoted = [
+        str(j.args.get("target"))
+        for j in list_journals(home(config).home)
+        if j.kind in ("failover", "failback") and j.status == "done"
+    ]
+    last = next((site for site in reversed(promoted) if site in tied), None)
+    if last is None:
+        raise Refused(
+            f"Both sites are primary at epoch {top} and no completed failover says which one "
+            "the business moved to: standby cannot tell which to reprotect.",
+            hint="Fence the site that must give way (its control objects), then rerun.",
+        )
+    return last
 
 
 def _reprotect_steps(options: FailoverOptions) -> list[Step[FailoverContext]]:
@@ -65,9 +82,27 @@ def _reprotect_steps(options: FailoverOptions) -> list[Step[FailoverContext]]:
     return steps + ([SyncConfig()] if options.sync_config else [])
 
 
-def _options(config: Config, request: FailoverRequest) -> FailoverOptions:
+def _options(
+    config: Config, request: FailoverRequest, *, kind: str = "reprotect"
+) -> FailoverOptions:
+    other = "reprotect" if kind == "failback" else "failback"
+    stuck = unfinished(home(config).home, kind=other)
+    if stuck is not None:
+        at = stuck.first_unfinished()
+        raise Refused(
+            f"{other.capitalize()} {stuck.operation_id} did not finish (it stopped at "
+            f"{at.name if at else 'its end'}): a {kind} now would rewind what it left half done.",
+            hint=f"Finish it first: `standby {other}` resumes it.",
+        )
     source = current_primary(config)
     target = other_site(config, source)
+    if kind == "failback" and source == config.primary:
+        raise Refused(
+            f"Failback refused; nothing was changed: {source} is the primary already and "
+            f"{target} is not: failback moves the primary role back from {target} to "
+            f"{source} after a failover.",
+            hint="`standby status` shows the roles; `standby failover` moves the primary role.",
+        )
     if request.to is not None and request.to != target:
         raise BadInput(f"{request.to} is the primary already; failback goes to {target}.")
     return FailoverOptions(
@@ -95,7 +130,7 @@ def reprotect(
         config,
         request,
         kind="reprotect",
-        fresh=lambda: _options(config, request),
+        fresh=lambda: _options(config, request, kind="reprotect"),
         steps=lambda o: [*_reprotect_steps(o), Report()],
         dry_run=dry_run,
         clock=clock,
@@ -124,7 +159,7 @@ def failback(
         config,
         request,
         kind="failback",
-        fresh=lambda: _options(config, request),
+        fresh=lambda: _options(config, request, kind="failback"),
         steps=steps,
         dry_run=dry_run,
         clock=clock,

@@ -13,12 +13,13 @@ from typing import Any
 from standby.errors import Refused, StandbyError
 from standby.failover.context import FailoverContext
 from standby.operations.runner import StepResult
-from standby.workspace.operations import JobState
+from standby.workspace.operations import JobState, PauseState
 
 
-def fence_roots(ctx: FailoverContext) -> list[str]:
+def fence_roots(ctx: FailoverContext, *, abandoned: threading.Event | None = None) -> list[str]:
     """CAS every control object of the source: primary@e -> fenced@e+1."""
     epoch = ctx.epoch()
+    _go_on(abandoned)
     ctx.move_roots(ctx.source, expect=("primary", epoch), to=("fenced", epoch + 1))
     return list(ctx.roots)
 
@@ -80,7 +81,7 @@ class PauseJobs:
         before: dict[str, Any] | None = ctx.noted("before")
         jobs = _jobs(ctx, site)
         if before is None:
-            before = {n: {"job_id": j.job_id, "pause": j.pause} for n, j in jobs.items()}
+            before = {n: {"job_id": j.job_id, "pause": _before(j)} for n, j in jobs.items()}
             ctx.note("before", before)
         for name, job in jobs.items():  # a standby's copies: paused, their state recorded
             if job.pause is not None:
@@ -94,6 +95,14 @@ class PauseJobs:
         running = [j.name for j in _jobs(ctx, site).values() if j.pause == "UNPAUSED"]
         if running:
             raise Refused(f"Jobs still unpaused on {site}: {', '.join(running)}.")
+
+
+def _before(job: JobState) -> PauseState | None:
+    """A job's state before standby paused it: one paused already by standby (a reprotect
+    before this failback) carries it in its tag; its paused state is standby's own."""
+    if job.pause == "PAUSED" and job.recorded_primary is not None:
+        return job.recorded_primary
+    return job.pause
 
 
 class DrainRuns:
@@ -189,8 +198,8 @@ class FenceSourceBestEffort:
     def run(self, ctx: FailoverContext) -> StepResult:
         outcome: dict[str, Any] = {}
         attempts = (
-            ("control", lambda: {"roots": fence_roots(ctx)}),
-            ("jobs", lambda: {"paused": _pause_all(ctx)}),
+            ("control", lambda gone: {"roots": fence_roots(ctx, abandoned=gone)}),
+            ("jobs", lambda gone: {"paused": _pause_all(ctx, gone)}),
         )
         for what, attempt in attempts:
             outcome[what] = within(ctx.options.primary_timeout, attempt)
@@ -202,26 +211,37 @@ class FenceSourceBestEffort:
         return None
 
 
-def _pause_all(ctx: FailoverContext) -> list[str]:
+def _pause_all(ctx: FailoverContext, abandoned: threading.Event) -> list[str]:
     jobs = _jobs(ctx, ctx.options.source)
     for job in jobs.values():
+        _go_on(abandoned)
         if job.pause is not None:
             ctx.source.workspace.set_pause(job, "PAUSED", record=job.pause)
     return sorted(jobs)
 
 
-def within(seconds: float, attempt: Callable[[], dict[str, Any]]) -> Any:
-    """`attempt()` if it ends within `seconds`, else a note that it did not: a region that
-    is gone may hang a request far longer than a forced failover can wait."""
+def _go_on(abandoned: threading.Event | None) -> None:
+    if abandoned is not None and abandoned.is_set():
+        raise StandbyError("abandoned: its time ran out")
+
+
+def within(seconds: float, attempt: Callable[[threading.Event], dict[str, Any]]) -> Any:
+    """`attempt(abandoned)` if it ends within `seconds`, else a note that it did not: a
+    region that is gone may hang a request far longer than a forced failover can wait. An
+    attempt that outlives its time makes no change after it (it checks `abandoned` first):
+    the journal's 'not fenced' stays true, and in a process that lives on (the demo, a
+    library caller) no late pause lands after a failback restored the jobs."""
     result: list[Any] = []
+    abandoned = threading.Event()
 
     def work() -> None:
         try:
-            result.append(attempt())
+            result.append(attempt(abandoned))
         except StandbyError as e:
             result.append(f"not fenced: {e.message}")
 
     thread = threading.Thread(target=work, daemon=True, name="standby-fence")
     thread.start()
     thread.join(seconds)
+    abandoned.set()
     return result[0] if result else f"not fenced: no answer within {seconds:.0f} s"
