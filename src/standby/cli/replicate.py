@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from standby.cli.context import current_config
+from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.errors import BadInput, Partial, ProblemFound, StandbyError
@@ -71,6 +72,8 @@ def replicate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Replicate tables to the DR site in log order (one pass, or --follow)."""
     if history not in ("checkpoint", "all"):
@@ -95,7 +98,11 @@ def replicate(
         return
     results: list[TableReplication] = []
     errors: list[str] = []
-    with copy_progress("replicating") as progress, ThreadPoolExecutor(parallel) as pool:
+    with (
+        copy_executor(engine, spark_master) as executor,
+        copy_progress("replicating") as progress,
+        ThreadPoolExecutor(parallel) as pool,
+    ):
 
         def one(p: Pair) -> TableReplication | StandbyError:
             try:
@@ -103,6 +110,7 @@ def replicate(
                     p.source,
                     p.target,
                     history=history,  # type: ignore[arg-type]
+                    executor=executor,
                     progress=progress,
                     epoch=epoch,
                     dry_run=dry_run,

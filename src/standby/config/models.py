@@ -195,6 +195,20 @@ class Contact(_Model):
     contact: str
 
 
+def _engine(value: object) -> object:
+    return {"kind": value} if isinstance(value, str) else value
+
+
+class EngineSettings(_Model):
+    """Where copy work runs; `--engine` and `--spark-master` on a command win over these.
+
+    `engine: spark` alone uses the active SparkSession (inside a Databricks job).
+    """
+
+    kind: Literal["threads", "spark"] = "threads"
+    spark_master: str | None = None
+
+
 class Config(_Model):
     """The whole of standby.yml, validated and cross-checked."""
 
@@ -205,6 +219,7 @@ class Config(_Model):
     backups: Backups = Backups()
     workspace_sync: WorkspaceSync = WorkspaceSync()
     contacts: list[Contact] = []
+    engine: Annotated[EngineSettings, BeforeValidator(_engine)] = EngineSettings()
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="before")

@@ -130,8 +130,8 @@ class Site(_Model):
         options = [*self.storage_options.values(), *(self.dns.options.values() if self.dns else ())]
         return names + [v.env for v in options if isinstance(v, EnvRef)]
 
-    def resolved_storage_options(self, uri: str | None = None) -> dict[str, str]:
-        """The storage options with env references read now (secret values: never log them).
+    def storage_option_refs(self, uri: str | None = None) -> dict[str, str | EnvRef]:
+        """The storage options, env references unread (safe to ship to another process).
 
         With `uri`, options prefixed for another cloud (aws_, azure_, google_) are left out.
         """
@@ -139,9 +139,18 @@ class Site(_Model):
         if scheme == "file":
             return {}
         wanted = {"s3": "aws_", "s3a": "aws_", "gs": "google_"}.get(scheme or "", "azure_")
-        out: dict[str, str] = {}
-        for key, value in self.storage_options.items():
-            if scheme and key.startswith(_CLOUD_PREFIXES) and not key.startswith(wanted):
-                continue
-            out[key] = read_env(value.env, key) if isinstance(value, EnvRef) else value
-        return out
+        return {
+            key: value
+            for key, value in self.storage_options.items()
+            if not (scheme and key.startswith(_CLOUD_PREFIXES) and not key.startswith(wanted))
+        }
+
+    def resolved_storage_options(self, uri: str | None = None) -> dict[str, str]:
+        """The storage options with env references read now (secret values: never log them).
+
+        With `uri`, options prefixed for another cloud (aws_, azure_, google_) are left out.
+        """
+        return {
+            key: read_env(value.env, key) if isinstance(value, EnvRef) else value
+            for key, value in self.storage_option_refs(uri).items()
+        }
