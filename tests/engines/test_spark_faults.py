@@ -14,8 +14,8 @@ from pathlib import Path
 
 import deltalake
 import pytest
-
 from bench.table_ops import make_table
+
 from standby.engines import CopyStats, CopyTask, Progress, ThreadExecutor
 from standby.engines.spark import SparkExecutor
 from standby.errors import Unreachable, exit_code_for
@@ -33,7 +33,6 @@ from tests.replication._support import assert_valid_replica, data_files, grow
 from tests.servers import Root
 from tests.uploads import upload
 
-
 FILES = 150
 
 
@@ -41,9 +40,7 @@ def _new_log(path: Path, since: int) -> str:
     return path.read_bytes()[since:].decode(errors="replace")
 
 
-def test_a_task_failing_on_its_first_attempt_is_retried(
-    spark: SparkHandle, tmp_path: Path
-) -> None:
+def test_a_task_failing_on_its_first_attempt_is_retried(spark: SparkHandle, tmp_path: Path) -> None:
     src, dst = str(tmp_path / "src"), str(tmp_path / "dst")
     grow(src, 12)
     mark = spark.executor_log.stat().st_size

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from standby.cli import backup, config, config_workspace, demo, replicate, sandbox, table
+from standby.cli import (
+    backup,
+    config,
+    config_workspace,
+    demo,
+    job,
+    replicate,
+    sandbox,
+    table,
+)
 
 app = typer.Typer(
     name="standby",
@@ -30,6 +39,7 @@ def _register() -> None:
     app.command("safe-point")(replicate.safe_point_cmd)
     app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)
+    app.add_typer(job.app, name="job")
 
 
 _register()

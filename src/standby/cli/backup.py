@@ -35,8 +35,8 @@ from standby.backup.schedule import (
     job_definition,
 )
 from standby.cli.context import config_path, current_config
-from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
+from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config
 from standby.errors import BadInput

@@ -49,7 +49,10 @@ def root_options(config: Config) -> Iterator[tuple[str, dict[str, OptionRef]]]:
     for site in config.sites.values():
         for url in site.storage.values():
             refs = site.storage_option_refs(url)
-            yield url, {k: EnvSecret(v.env) if isinstance(v, EnvRef) else v for k, v in refs.items()}
+            yield (
+                url,
+                {k: EnvSecret(v.env) if isinstance(v, EnvRef) else v for k, v in refs.items()},
+            )
 
 
 def close_executor(executor: CopyExecutor) -> None:

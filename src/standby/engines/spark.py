@@ -215,4 +215,3 @@ def spark_session(master: str | None) -> tuple[Any, bool]:
             f"Could not start Spark on {master or 'this cluster'}: {_first_line(str(e))}",
             hint="Spark needs Java 17 or later (Debian: apt-get install openjdk-17-jre-headless).",
         ) from e
-
