@@ -10,6 +10,7 @@ from standby.cli import (
     config_workspace,
     demo,
     job,
+    plan,
     replicate,
     sandbox,
     table,
@@ -40,6 +41,7 @@ def _register() -> None:
     app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)
     app.add_typer(job.app, name="job")
+    app.command("plan")(plan.plan_cmd)
 
 
 _register()

@@ -46,11 +46,28 @@ WorkspaceKind = Literal[
 WORKSPACE_KINDS: tuple[str, ...] = get_args(WorkspaceKind)
 
 # The DR guide's section 2.2: tier -> RPO / RTO in seconds.
+# `poll`: seconds between follow polls (`replicate --follow`), "never" for backups only.
 DEFAULT_TIERS: dict[str, dict[str, Any]] = {
-    "tier1": {"rpo": 15 * 60, "rto": 3600, "description": "Hot standby, real-time replication"},
-    "tier2": {"rpo": 4 * 3600, "rto": 8 * 3600, "description": "Warm standby, async replication"},
-    "tier3": {"rpo": 24 * 3600, "rto": 48 * 3600, "description": "Cold standby, daily backups"},
+    "tier1": {
+        "rpo": 15 * 60,
+        "rto": 3600,
+        "poll": 1,
+        "description": "Hot standby, real-time replication",
+    },
+    "tier2": {
+        "rpo": 4 * 3600,
+        "rto": 8 * 3600,
+        "poll": 60,
+        "description": "Warm standby, async replication",
+    },
+    "tier3": {
+        "rpo": 24 * 3600,
+        "rto": 48 * 3600,
+        "poll": "never",
+        "description": "Cold standby, daily backups",
+    },
 }
+DEFAULT_POLL = 60  # a tier of one's own that says nothing is polled every minute
 
 _GLOB_CHARS = set("*?[")
 
@@ -58,11 +75,17 @@ _GLOB_CHARS = set("*?[")
 _Model = StrictModel
 
 
+def _poll(value: object) -> object:
+    return None if value in ("never", None) else value
+
+
 class Tier(_Model):
-    """Recovery targets: RPO (data loss) and RTO (downtime), in seconds."""
+    """Recovery targets: RPO (data loss) and RTO (downtime), in seconds; and how often a
+    follow loop polls its tables (None: never, the tier is kept by backups only)."""
 
     rpo: Duration
     rto: Duration
+    poll: Annotated[Duration | None, BeforeValidator(_poll)] = DEFAULT_POLL
     description: str | None = None
 
 
