@@ -89,8 +89,8 @@ def test_plan_counts_requests_per_tier_from_intervals_and_the_last_day(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     cfg = _config(tmp_path)
-    code = main(["--config", str(cfg), "--json", "plan", "--window", "1m",
-                 "--worker-mib-per-second", "0.01", "--worker-files-per-second", "1000"])  # fmt: skip
+    rates = ["--worker-mib-per-second", "0.01", "--worker-files-per-second", "1000"]
+    code = main(["--config", str(cfg), "--json", "plan", "--window", "1m", *rates])
     out = capsys.readouterr()
     assert code == 0, out.err
     doc = json.loads(out.out)

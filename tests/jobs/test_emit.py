@@ -14,6 +14,8 @@ import pytest
 import yaml
 from databricks.sdk.service.jobs import JobSettings, RunResultState
 
+from standby import __version__
+from standby.backup.schedule import job_definition
 from standby.cli import main
 from standby.config import load_config
 from standby.errors import BadInput
@@ -86,10 +88,10 @@ def test_emitted_settings_have_no_field_the_sdk_does_not_know(
 ) -> None:
     settings = _emit(capsys, kind, *(["--engine", engine] if engine else []))
     assert JobSettings.from_dict(settings).as_dict() == settings  # nothing dropped
-    (task,) = settings["tasks"]
+    task = settings["tasks"][0]
     params = task["python_wheel_task"]["parameters"]
-    assert params[:3] == ["--config", "/Workspace/Shared/standby/standby.yml", "--json"]
-    assert task["libraries"][0]["whl"].endswith("-py3-none-any.whl")
+    assert params[:2] == ["--config", "/Workspace/Shared/standby/standby.yml"]
+    assert task["libraries"] == [{"pypi": {"package": f"standby=={__version__}"}}]
     cluster = settings["job_clusters"][0]["new_cluster"]
     # The secret is a reference to a scope, read by name on the cluster; no value anywhere.
     assert cluster["spark_env_vars"] == {
@@ -99,16 +101,23 @@ def test_emitted_settings_have_no_field_the_sdk_does_not_know(
     if engine:
         assert params[-2:] == ["--engine", engine]
         assert cluster["num_workers"] == (2 if engine == "spark" else 0)
+        assert ("spark_conf" in cluster) == (engine == "threads")  # a single node
 
 
-def test_backup_jobs_run_on_the_policy_schedule(config_file: Path) -> None:
-    settings = job_settings(load_config(config_file), "backup", JobOptions())
-    assert settings["schedule"]["quartz_cron_expression"] == "0 30 2 ? * 2,3,4,5,6"
-    assert settings["tasks"][0]["python_wheel_task"]["parameters"][3:] == [
-        "backup", "run", "--policy", "nightly", "--engine", "threads"
-    ]  # fmt: skip
+def test_backup_jobs_are_those_of_backup_schedule_with_the_engine(config_file: Path) -> None:
+    config = load_config(config_file)
+    settings = job_settings(config, "backup", JobOptions(engine="spark", wheel="/Volumes/x.whl"))
+    plain = job_definition(
+        config.policy("nightly"), root=config.backup_location(config.policy("nightly"))
+    )
+    assert settings["schedule"] == plain["schedule"]
+    assert settings["schedule"]["quartz_cron_expression"] == "0 30 2 ? * MON,TUE,WED,THU,FRI"
+    run, prune = (t["python_wheel_task"]["parameters"] for t in settings["tasks"])
+    assert run[2:] == ["backup", "run", "--policy", "nightly", "--engine", "spark"]
+    assert prune[2:] == ["backup", "prune", "--policy", "nightly"]  # copies nothing
+    assert settings["tasks"][0]["libraries"] == [{"whl": "/Volumes/x.whl"}]
     with pytest.raises(BadInput, match="not where a job can read it"):
-        job_settings(load_config(config_file), "backup", JobOptions(config_path="/tmp/x.yml"))
+        job_settings(config, "backup", JobOptions(config_path="/tmp/x.yml"))
 
 
 def test_the_sandbox_creates_lists_and_runs_the_emitted_job(
@@ -134,7 +143,7 @@ def test_apply_creates_then_updates_by_name(
     assert first["action"] == "created"
     again = _emit(capsys, "--json", "replicate", "--engine", "spark", "--workers", "8", "--apply")
     assert again == {**first, "action": "updated"}
-    (job,) = dr.client().jobs.list(name="standby replicate", expand_tasks=True)
+    (job,) = dr.client().jobs.list(name="standby-replicate", expand_tasks=True)
     assert str(job.job_id) == first["job_id"]
     assert job.settings is not None and job.settings.job_clusters is not None
     assert job.settings.job_clusters[0].new_cluster.num_workers == 8  # type: ignore[union-attr]

@@ -11,6 +11,7 @@ import typer
 import yaml
 from rich.console import Console
 
+from standby.backup.schedule import DEFAULT_SPARK_VERSION, DEFAULT_WORKSPACE_CONFIG
 from standby.cli.context import current_config
 from standby.cli.output import emit
 from standby.errors import BadInput
@@ -29,15 +30,15 @@ def emit_cmd(
         typer.Option(
             "--config-path", help="standby.yml in the workspace (/Workspace/... or /Volumes/...)."
         ),
-    ] = "/Workspace/Shared/standby/standby.yml",
+    ] = DEFAULT_WORKSPACE_CONFIG,
     wheel: Annotated[
-        str | None, typer.Option("--wheel", help="standby's wheel (default: beside the config).")
+        str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Spark executors.", min=1)] = 2,
     node_type: Annotated[str | None, typer.Option("--node-type", help="Node type id.")] = None,
     spark_version: Annotated[
         str, typer.Option("--spark-version", help="Databricks runtime.")
-    ] = "15.4.x-scala2.12",
+    ] = DEFAULT_SPARK_VERSION,
     secret_scope: Annotated[
         str, typer.Option("--secret-scope", help="Scope holding the secrets standby.yml names.")
     ] = "standby",
