@@ -2,6 +2,11 @@
 history) and deep-cloned with `--engine spark`, reads identically to the source at every
 version the copy holds, and `verify --against` passes; the same from S3 to S3 on moto.
 
+On moto the rows are compared at the latest version, and every other version by `verify
+--against`: each commit byte-identical to the source's and every file it references
+present at its size, so each version is made of the same bytes as the source's (reading
+every version through moto would double the suite's Spark time for no more certainty).
+
 The commands run as users run them (`standby --json ... --engine spark`), in-process, on
 the session's local[2] SparkSession, which the CLI finds active.
 """
@@ -56,15 +61,20 @@ def _same_at_every_version(
 
 
 def _replicate_and_clone(
-    capsys: pytest.CaptureFixture[str], source: str, root: str, options: dict[str, str]
+    capsys: pytest.CaptureFixture[str],
+    source: str,
+    root: str,
+    options: dict[str, str],
+    *,
+    every_version: bool = True,
 ) -> None:
     replica, cloned = f"{root}/replica", f"{root}/clone"
     doc = _cli(capsys, "replicate", "--engine", "spark", "--history", "all", source, replica)
     (result,) = doc["tables"]
     latest = deltalake.DeltaTable(source, storage_options=options).version()
     assert result["to_version"] == latest
-    versions = range(result["complete_from"], latest + 1)
-    assert _same_at_every_version(source, replica, versions, options) >= 1
+    first = result["complete_from"] if every_version else latest
+    assert _same_at_every_version(source, replica, range(first, latest + 1), options) >= 1
     assert main(["verify", "--against", source, replica]) == 0, capsys.readouterr().out
 
     clone_doc = _cli(capsys, "table", "clone", "--engine", "spark", source, cloned)
@@ -90,4 +100,6 @@ def test_spark_copies_of_the_corpus_on_s3_read_identically(
     src_root, dst_root = make_root("s3"), make_root("s3")
     for i, table in enumerate(READABLE):
         source = upload(table, src_root, f"t{i}")
-        _replicate_and_clone(capsys, source, dst_root.join(f"t{i}"), src_root.storage_options)
+        _replicate_and_clone(
+            capsys, source, dst_root.join(f"t{i}"), src_root.storage_options, every_version=False
+        )

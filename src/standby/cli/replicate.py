@@ -80,19 +80,26 @@ def replicate(
         raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
     pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
     if follow_:
+        polls = _polls(pairs) if source is None else None
+        followed = pairs if polls is None else [p for p in pairs if p in polls]
+        if not followed:
+            raise BadInput("No protected table is in a tier that is followed (tier3: never).")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
         try:
-            follow(
-                pairs,
-                interval=interval,
-                history=history,
-                metrics_port=metrics_port,  # type: ignore[arg-type]
-                stop=stop,
-                parallel=parallel,
-                fence=fence,
-                on_pass=lambda p, r: r.commits_published and _print_pass(r),
-            )
+            with copy_executor(engine, spark_master) as executor:
+                follow(
+                    followed,
+                    interval=interval,
+                    history=history,
+                    metrics_port=metrics_port,  # type: ignore[arg-type]
+                    stop=stop,
+                    parallel=parallel,
+                    fence=fence,
+                    on_pass=lambda p, r: r.commits_published and _print_pass(r),
+                    polls=polls,
+                    executor=executor,
+                )
         except KeyboardInterrupt:
             stop.set()
         return
@@ -131,6 +138,18 @@ def replicate(
     emit(doc, lambda c: render_replicate(c, results, errors))
     if errors:
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+
+
+def _polls(pairs: list[Pair]) -> dict[Pair, float]:
+    """Each followed pair's poll interval, its tier's in standby.yml; a tier polled
+    `never` is left to backups."""
+    from standby.replication.schedule import tier_intervals
+
+    by_source = tier_intervals(current_config(), [p.source for p in pairs])
+    for p in pairs:
+        if by_source[p.source] is None:
+            error_console().print(f"note: {p.source} is in a tier that is not followed; skipped")
+    return {p: s for p in pairs if (s := by_source[p.source]) is not None}
 
 
 def _print_pass(r: TableReplication) -> None:

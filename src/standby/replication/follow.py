@@ -9,13 +9,14 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from standby.engines import CopyExecutor
 from standby.errors import BadInput, Partial, Refused, StandbyError
 from standby.replication.replicator import History, Replicator, TableReplication
+from standby.replication.schedule import PollClock, run_polls
 from standby.storage import ObjectStore, open_store
 
 log = logging.getLogger(__name__)
@@ -93,44 +94,52 @@ def follow(
     on_pass: Callable[[Pair, TableReplication], None] | None = None,
     fence: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.time,
+    polls: Mapping[Pair, float] | None = None,
+    executor: CopyExecutor | None = None,
+    poll_clock: PollClock | None = None,
 ) -> Metrics:
-    """Replicate until `stop` is set. A table that is refused (diverged, bad input) stops
-    being followed; transient failures are counted and retried next poll. `fence` runs
-    before every round and stops everything when it raises (the sites changed roles)."""
+    """Replicate until `stop` is set, each pair every `polls[pair]` seconds (its tier's;
+    default `interval`), at most `parallel` passes at once. A table that is refused
+    (diverged, bad input) stops being followed; transient failures are counted and retried
+    next poll. `fence` runs before passes (at most every `interval`) and stops everything
+    when it raises (the sites changed roles)."""
     stop = stop or threading.Event()
     metrics = Metrics()
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    replicators = {p: Replicator(*p.stores(), history=history) for p in pairs}
-    active = list(pairs)
+    replicators = {p: Replicator(*p.stores(), history=history, executor=executor) for p in pairs}
     refused: list[StandbyError] = []
 
-    def one(pair: Pair) -> Pair | None:
+    def one(pair: Pair) -> bool:
+        """One pass; False when the table is no longer followed."""
         try:
             result = replicators[pair].run()
         except (Refused, BadInput) as e:
             log.error("stopped following %s: %s", pair.source, e)
             metrics.errors.labels(pair.target).inc()
             refused.append(e)
-            return pair
+            return False
         except StandbyError as e:
             log.warning("pass over %s failed, retrying: %s", pair.source, e)
             metrics.errors.labels(pair.target).inc()
-            return None
+            return True
         state = replicators[pair].state
         metrics.record(pair.target, result, clock(), state.last_commit_timestamp if state else None)
         if on_pass:
             on_pass(pair, result)
-        return None
+        return True
 
-    with ThreadPoolExecutor(max(1, min(parallel, len(pairs)))) as pool:
-        while active and not stop.is_set():
-            started = time.monotonic()
-            if fence is not None:
-                fence()
-            dropped = {p for p in pool.map(one, active) if p is not None}
-            active = [p for p in active if p not in dropped]
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    intervals = {p: (polls or {}).get(p, interval) for p in pairs}
+    run_polls(
+        intervals,
+        one,
+        workers=max(1, min(parallel, len(pairs))),
+        stop=stop,
+        clock=poll_clock,
+        before=fence,
+        before_every=interval,
+    )
+    active = len(pairs) - len(refused)
     if refused and not active:  # nothing left to follow: the refusal is the outcome
         if len(refused) == 1:
             raise refused[0]

@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Hashable, Mapping
-from typing import Generic, TypeVar
+import math
+import time
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from threading import Event
+from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from standby.config import Config
 
 K = TypeVar("K", bound=Hashable)
+STOP_CHECK = 0.5  # seconds: how soon a stop request is noticed while nothing is due
 
 
 class PollSchedule(Generic[K]):
@@ -66,3 +74,71 @@ class PollSchedule(Generic[K]):
     @property
     def in_flight(self) -> int:
         return len(self._started)
+
+
+class PollClock(Protocol):
+    """Time for the follow loop: real (monotonic seconds) or, in tests, virtual."""
+
+    def now(self) -> float: ...
+
+    def wait(self, running: list[Future[bool]], until: float | None, stop: Event) -> None:
+        """Return when a running pass ends, at `until`, or when `stop` is set (soon after)."""
+        ...
+
+
+class RealClock:
+    def now(self) -> float:
+        return time.monotonic()
+
+    def wait(self, running: list[Future[bool]], until: float | None, stop: Event) -> None:
+        timeout = STOP_CHECK if until is None else min(STOP_CHECK, max(0.0, until - self.now()))
+        if running:
+            wait(running, timeout, return_when=FIRST_COMPLETED)
+        else:
+            stop.wait(timeout)
+
+
+def run_polls(
+    intervals: Mapping[K, float],
+    one: Callable[[K], bool],
+    *,
+    workers: int,
+    stop: Event,
+    clock: PollClock | None = None,
+    before: Callable[[], None] | None = None,
+    before_every: float = 1.0,
+) -> None:
+    """Run `one(key)` for each key at its interval, at most `workers` at once, until `stop`
+    is set or every key is dropped (`one` returned False). `before` (the fence) runs before
+    a batch of passes, at most every `before_every` seconds; what it raises ends the loop
+    after the passes in flight end."""
+    clock = clock or RealClock()
+    schedule = PollSchedule(intervals, start=clock.now())
+    checked = -math.inf
+    with ThreadPoolExecutor(max(1, workers), thread_name_prefix="standby-follow") as pool:
+        running: dict[Future[bool], K] = {}
+        while len(schedule) and not stop.is_set():
+            now = clock.now()
+            due = schedule.due(now, limit=workers - len(running)) if len(running) < workers else []
+            if due and before is not None and now - checked >= before_every:
+                before()
+                checked = now
+            for key in due:
+                running[pool.submit(one, key)] = key
+            clock.wait(list(running), schedule.next_due(), stop)
+            for future in [f for f in running if f.done()]:
+                key = running.pop(future)
+                if future.result():
+                    schedule.done(key, now=clock.now())
+                else:
+                    schedule.drop(key)
+
+
+def tier_intervals(config: Config, sources: Iterable[str]) -> dict[str, float | None]:
+    """Each source's poll interval from its tier in standby.yml (None: not followed,
+    backups only); a source standby.yml does not protect gets None as well."""
+    out: dict[str, float | None] = {}
+    for source in sources:
+        entry = config.protected_table(location=source)
+        out[source] = config.tier(entry.tier).poll if entry is not None else None
+    return out
