@@ -1,8 +1,17 @@
 """`make bench`: every benchmark, one table each."""
 
-from bench import replication, sandbox_list_jobs, table_ops, workspace_export
+from bench import (
+    follow_scale,
+    replication,
+    sandbox_list_jobs,
+    spark_copy,
+    table_ops,
+    workspace_export,
+)
 
 table_ops.main()
 replication.main()
 sandbox_list_jobs.main()
 workspace_export.main()
+spark_copy.main()
+follow_scale.main()
