@@ -52,6 +52,16 @@ class Shipped:
         monkeypatch.setattr(SparkContext, "_serialize_to_jvm", serialize)
 
 
+def _sites(
+    tmp_path: Path, make_root: Callable[[str], Root], secret_env: str
+) -> tuple[Path, str, Root]:
+    """A table on one S3 root, standby.yml replicating it to another: (config, source, dr)."""
+    primary, dr = make_root("s3"), make_root("s3")
+    history_table(str(tmp_path / "built"))
+    source = upload(tmp_path / "built", primary, "sales/t")
+    return _config(tmp_path, primary, dr, secret_env), source, dr
+
+
 def _config(tmp_path: Path, primary: Root, dr: Root, secret_env: str) -> Path:
     options = (
         f"{{aws_access_key_id: {{env: AWS_ACCESS_KEY_ID}}, "
@@ -80,11 +90,8 @@ def test_a_canary_secret_never_reaches_spark(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    primary, dr = make_root("s3"), make_root("s3")
-    history_table(str(tmp_path / "built"))
-    source = upload(tmp_path / "built", primary, "sales/t")
+    cfg, source, dr = _sites(tmp_path, make_root, CANARY_ENV)
     monkeypatch.setenv(CANARY_ENV, spark.canary)  # the driver has the secret too
-    cfg = _config(tmp_path, primary, dr, CANARY_ENV)
     logs = [spark.executor_log, spark.jvm_log]
     before = _sizes(logs)
     shipped = Shipped(monkeypatch)
@@ -117,11 +124,8 @@ def test_executors_read_secrets_from_their_own_environment(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    primary, dr = make_root("s3"), make_root("s3")
-    history_table(str(tmp_path / "built"))
-    upload(tmp_path / "built", primary, "sales/t")
+    cfg, _, dr = _sites(tmp_path, make_root, "STANDBY_TEST_DRIVER_ONLY")
     monkeypatch.setenv("STANDBY_TEST_DRIVER_ONLY", "testing")  # the executors lack it
-    cfg = _config(tmp_path, primary, dr, "STANDBY_TEST_DRIVER_ONLY")
 
     code = main(["--config", str(cfg), "replicate", "--engine", "spark"])
     err = capsys.readouterr().err

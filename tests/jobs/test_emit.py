@@ -6,7 +6,6 @@ Jobs API creates, lists and runs, and that `--apply` creates once and then updat
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,22 +19,14 @@ from standby.cli import main
 from standby.config import load_config
 from standby.errors import BadInput
 from standby.jobs import JobOptions, job_settings
-from standby.sandbox import RunningSandbox, start
-from tests.sandbox.conftest import STEP, _no_databricks_env, wait_run
+from standby.sandbox import RunningSandbox
+from tests.sandbox.conftest import _no_databricks_env, wait_run
+from tests.workspace.conftest import dr
 
-__all__ = ["_no_databricks_env"]
+__all__ = ["_no_databricks_env", "dr"]
 TOKEN_ENV = "STANDBY_TEST_DR_TOKEN"
 SECRET_ENV = "STANDBY_TEST_LAKE_SECRET"
 KINDS = [("replicate", "spark"), ("replicate", "threads"), ("backup", "spark"), ("drill", None)]
-
-
-@pytest.fixture
-def dr() -> Iterator[RunningSandbox]:
-    sb = start(name="dr", step_seconds=STEP)
-    try:
-        yield sb
-    finally:
-        sb.stop()
 
 
 @pytest.fixture
