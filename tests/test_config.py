@@ -479,6 +479,56 @@ def test_storage_options_for_a_uri_keep_that_clouds_keys() -> None:
     assert site.resolved_storage_options("/tmp/x") == {}
 
 
+def test_a_uri_gets_the_storage_options_of_its_site(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DR_KEY", CANARY)
+    config = Config.model_validate(
+        data(
+            sites__primary__storage_options={"aws_region": "us-east-1"},
+            sites__dr__storage_options={"aws_secret_access_key": {"env": "DR_KEY"}},
+        )
+    )
+    assert config.storage_options_for("s3://prod-lake/sales/t") == {"aws_region": "us-east-1"}
+    assert config.storage_options_for("s3://dr-backups/daily/x") == {
+        "aws_secret_access_key": CANARY
+    }
+    assert config.site_of("s3://dr-lake-not/x") is None  # a prefix of a name is not a root
+    assert config.site_of("s3://dr-lake") == "dr"
+    assert config.storage_options_for("s3://elsewhere/t") is None  # the environment's
+    assert config.storage_options_for("/tmp/t") is None
+
+
+def test_check_reports_where_site_storage_options_do_not_reach(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path,
+        data(
+            sites__dr__storage_options={
+                "aws_region": "us-west-2",
+                "azure_storage_account_name": "a",
+            },
+            backups__policies__0__root="s3://other-account-backups/standby",
+        ),
+    )
+    assert main(["--json", "config", "check", str(path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    reach = {r["field"]: r["options_of"] for r in doc["storage_reach"]}
+    assert reach["sites.dr.storage.backup"] == "dr"
+    assert reach["backups.policies[0].root"] is None
+    assert doc["sites"]["dr"]["storage_options"] == ["aws_region", "azure_storage_account_name"]
+    assert doc["storage_notes"] == [
+        "backups.policies[0].root: s3://other-account-backups/standby is on no site's storage, "
+        "so no storage_options reach it: commands use the environment's credentials and "
+        "endpoint there. Put it under a site's storage root (or in the bucket of one) to use "
+        "that site's.",
+        "sites.dr.storage_options.azure_storage_account_name reaches none of the site's storage "
+        "roots (s3://dr-lake, s3://dr-backups): it is never used.",
+    ]
+    assert main(["config", "check", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "whose storage_options reach each location" in out and "is never used" in out
+
+
 # --- standby config check -----------------------------------------------------------------
 
 

@@ -41,7 +41,7 @@ class VersionNotFound(BadInput):
 
 
 class TimestampOutOfRange(BadInput):
-    """A timestamp before the table's first retained commit."""
+    """A timestamp before the table's first retained commit or after its latest one."""
 
 
 class FilesMissing(BadInput):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -85,11 +87,36 @@ def test_emitted_job_runs_backup_then_prune_on_the_schedule(
         {"whl": "/Volumes/x/standby.whl"}
     ]
 
+
+def test_crontab_runs_this_standby_by_full_path_in_utc(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """cron runs with PATH=/usr/bin:/bin and the host's time zone: the line names the
+    executable by its full path and the schedule is read in UTC (CRON_TZ)."""
+    p = policy("nightly", ["s3://lake/t"])
+    p["schedule"] = "15 3 * * 1-5"
+    cfg = str(write_config(tmp_path, str(tmp_path / "backups"), [p]))
     assert main(["--config", cfg, "backup", "schedule", "--emit", "cron"]) == 0
-    comment, line = capsys.readouterr().out.strip().splitlines()
-    assert comment.startswith("#")
-    assert line.startswith(f"15 3 * * 1-5 standby --config {cfg} backup run --policy nightly && ")
+    tz, comment, line = capsys.readouterr().out.strip().splitlines()
+    assert tz == "CRON_TZ=UTC" and comment.startswith("#")
+    executable = str(Path(sys.executable).parent / "standby")
+    assert Path(executable).is_file()
+    assert line.startswith(
+        f"15 3 * * 1-5 {executable} --config {cfg} backup run --policy nightly && {executable} "
+    )
     assert line.endswith("backup prune --policy nightly")
+    # What cron runs, as cron runs it: a bare PATH, from another directory.
+    command = line.split(" ", 5)[5].split(" && ")[0].replace(" run ", " list ")
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(["/bin/sh", "-c", command], env=env, cwd="/", capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert b"No backups." in done.stdout
+
+    argv = ["--config", cfg, "backup", "schedule", "--emit", "cron", "--timezone", "Europe/Paris"]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.startswith("CRON_TZ=Europe/Paris\n")
+    assert main([*argv[:-1], "UTC\n* * * * * rm -rf /"]) == 2
+    assert "Unknown time zone" in capsys.readouterr().err
 
 
 def test_one_job_per_definition(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -9,8 +9,8 @@ from typing import Any
 from urllib.parse import unquote, urlparse
 
 import deltalake
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from standby.delta import DeltaLog, load_snapshot
 from standby.storage import open_store
@@ -53,8 +53,8 @@ def canonical(table: pa.Table) -> Any:
 def same_rows(a: pa.Table, b: pa.Table) -> bool:
     ca, cb = canonical(a), canonical(b)
     if isinstance(ca, pa.Table):
-        return ca.schema == cb.schema and ca.equals(cb)
-    return ca == cb
+        return bool(ca.schema == cb.schema and ca.equals(cb))
+    return bool(ca == cb)
 
 
 def read_snapshot(uri: str, version: int | None = None) -> pa.Table:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
+from typing import Any
 
 import deltalake
 import pytest
@@ -83,6 +85,24 @@ def test_errors_write_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in log_dir.iterdir()) == before
 
 
+def test_a_timestamp_after_the_latest_commit_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    uri = str(tmp_path / "t")
+    stamps = history_table(uri)
+    log_dir = tmp_path / "t" / "_delta_log"
+    before = sorted(p.name for p in log_dir.iterdir())
+    with pytest.raises(TimestampOutOfRange, match="after the latest commit"):
+        restore(uri, timestamp=str(stamps[-1] + 1))
+    assert main(["--json", "table", "restore", uri, "--timestamp", str(stamps[-1] + 60_000)]) == 2
+    assert "after the latest commit" in json.loads(capsys.readouterr().out)["error"]["message"]
+    with pytest.raises(TimestampOutOfRange, match="after the latest commit"):
+        clone(uri, str(tmp_path / "c"), timestamp=str(stamps[-1] + 1))  # time travel, as Delta
+    assert sorted(p.name for p in log_dir.iterdir()) == before
+    assert not (tmp_path / "c").exists()
+    assert restore(uri, timestamp=str(stamps[-1])).restored_to == 4  # the instant itself is fine
+
+
 @pytest.mark.parametrize("feature", ["catalogManaged", "someFutureWriterFeature"])
 def test_unsupported_writer_feature_is_refused(tmp_path: Path, feature: str) -> None:
     uri = str(tmp_path / "t")
@@ -104,7 +124,7 @@ def test_restore_and_clone_on_every_backend(remote_root: Root, tmp_path: Path) -
     stamps = history_table(str(tmp_path / "built"))
     uri = upload(tmp_path / "built", remote_root, "t")
     opts = remote_root.storage_options or None
-    ds = {"storage_options": opts} if opts else {}
+    ds: dict[str, Any] = {"storage_options": opts} if opts else {}
     want = {v: read(uri, version=v, **ds) for v in (1, 2)}
     result = restore(uri, version=1)
     assert result.new_version == 5

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 
 from standby.config import Config
-from standby.workspace.diff import compare, diff_snapshots
-from standby.workspace.kinds.jobs import PAUSE_TAG, as_on_primary, paused_for_standby
+from standby.workspace.diff import Diff, compare, diff_snapshots
+from standby.workspace.kinds.jobs import PAUSE_TAG, paused_for_standby
 from standby.workspace.mapping import field_matches, translate
 from standby.workspace.snapshot import Snapshot, read, write
 
@@ -90,14 +90,115 @@ def test_storage_locations_map_by_root_and_unmapped_ones_are_named(tmp_path: Pat
     )
 
 
-def test_a_standby_job_reads_as_its_primary() -> None:
+def test_a_standby_job_is_paused_with_the_primarys_state_recorded() -> None:
     standby = paused_for_standby(JOB)
     assert standby["schedule"]["pause_status"] == "PAUSED"
     assert standby["tags"] == {PAUSE_TAG: "UNPAUSED"}
-    assert as_on_primary(standby) == JOB
     assert paused_for_standby(standby) == standby  # syncing a standby's copy keeps the truth
     unscheduled = {"name": "manual"}
     assert paused_for_standby(unscheduled) == unscheduled
+    synced = diff_snapshots(
+        Snapshot(site="primary", objects={"jobs": {"etl": JOB}}),
+        Snapshot(site="dr", objects={"jobs": {"etl": standby}}),
+        kinds=["jobs"],
+    )
+    assert synced.equal and synced.notes == [NO_RULES]
+
+
+NO_RULES = "no mapping rules applied: a site is unknown to standby.yml"
+
+
+def unpaused(job: dict[str, Any]) -> dict[str, Any]:
+    return {**job, "schedule": {**job["schedule"], "pause_status": "UNPAUSED"}}
+
+
+def test_a_standby_jobs_real_pause_state_and_the_recorded_one_are_shown_apart() -> None:
+    primary = Snapshot(site="primary", objects={"jobs": {"etl": JOB}})
+    # Someone unpaused the DR copy: it would run in both regions. Its record is right.
+    running = Snapshot(site="dr", objects={"jobs": {"etl": unpaused(paused_for_standby(JOB))}})
+    diff = diff_snapshots(primary, running, kinds=["jobs"])
+    (job,) = diff.objects
+    assert [(f.path, f.old, f.new) for f in job.fields] == [
+        ("schedule.pause_status", None, "UNPAUSED")
+    ]
+    assert diff.notes == [
+        NO_RULES,
+        "jobs/etl: its schedule is UNPAUSED on dr, where a standby job stays PAUSED until failover",
+    ]
+    # The primary paused its job after the sync: the DR copy still records UNPAUSED.
+    paused = {**JOB, "schedule": {**JOB["schedule"], "pause_status": "PAUSED"}}
+    stale = Snapshot(site="dr", objects={"jobs": {"etl": paused_for_standby(JOB)}})
+    diff = diff_snapshots(
+        Snapshot(site="primary", objects={"jobs": {"etl": paused}}), stale, kinds=["jobs"]
+    )
+    assert [(f.path, f.old, f.new) for f in diff.objects[0].fields] == [
+        (f"tags.{PAUSE_TAG}", "PAUSED", "UNPAUSED")
+    ]
+    assert "the primary's PAUSED is recorded on dr as UNPAUSED" in diff.notes[-1]
+
+
+def swapped(diff: Diff) -> list[tuple[str, str, str, list[tuple[str, Any, Any]]]]:
+    """What `diff B A` must report if `diff` is `diff A B`: sides and values swapped."""
+    turn = {"added": "removed", "removed": "added", "changed": "changed"}
+    return [
+        (o.kind, o.name, turn[o.status], [(f.path, f.new, f.old) for f in o.fields])
+        for o in diff.objects
+    ]
+
+
+def reported(diff: Diff) -> list[tuple[str, str, str, list[tuple[str, Any, Any]]]]:
+    return [
+        (o.kind, o.name, o.status, [(f.path, f.old, f.new) for f in o.fields]) for o in diff.objects
+    ]
+
+
+def test_diff_is_symmetric_whatever_the_spelling_of_a_location(tmp_path: Path) -> None:
+    cfg = config(
+        tmp_path,
+        mappings=[
+            {"match": "prefix", "field": "*.destination",
+             "values": {"primary": "s3://prod-logs/", "dr": "s3://dr-logs"}},
+        ],
+    )  # fmt: skip
+    logs = {"cluster_log_conf": {"s3": {"destination": "s3://prod-logs/etl"}}}
+    a = Snapshot(
+        site="primary",
+        objects={
+            "external_locations": {"lake": {"url": "s3://prod-lake/"}},
+            "tables": {"c.s.t": {"storage_location": "s3://prod-lake/s/t"}},
+            "clusters": {"etl": logs, "adhoc": {"num_workers": 1}},
+            "jobs": {"etl": JOB, "report": JOB},
+        },
+    )
+    b = Snapshot(
+        site="dr",
+        objects={
+            "external_locations": {"lake": {"url": "s3://dr-lake"}},
+            "tables": {"c.s.t": {"storage_location": "s3://dr-lake/s/t/"}},
+            "clusters": {"etl": {"cluster_log_conf": {"s3": {"destination": "s3://dr-logs/etl"}}}},
+            "jobs": {
+                "etl": unpaused(paused_for_standby(JOB)),
+                "report": paused_for_standby({**JOB, "max_concurrent_runs": 3}),
+            },
+        },
+    )
+    kinds = ["external_locations", "tables", "clusters", "jobs"]
+    forth = diff_snapshots(a, b, config=cfg, kinds=kinds)
+    back = diff_snapshots(b, a, config=cfg, kinds=kinds)
+    assert reported(forth) == [
+        ("clusters", "adhoc", "removed", []),
+        ("jobs", "etl", "changed", [("schedule.pause_status", None, "UNPAUSED")]),
+        ("jobs", "report", "changed", [("max_concurrent_runs", None, 3)]),
+    ]
+    assert reported(back) == swapped(forth)
+    assert (
+        forth.notes
+        == back.notes
+        == [
+            "jobs/etl: its schedule is UNPAUSED on dr, where a standby job stays PAUSED until "
+            "failover"
+        ]
+    )
 
 
 def test_diff_of_snapshots_written_and_read_back(tmp_path: Path) -> None:

@@ -56,6 +56,19 @@ def test_sync_into_a_workspace_that_is_down_exits_4_and_says_so(
     assert run.json()["error"]["exit_code"] == 4
 
 
+def test_a_workspace_answering_500_after_retries_is_unreachable_exit_4(
+    config_file: Path, dr: RunningSandbox, secret_env: Any, tmp_path: Path, standby: Any
+) -> None:
+    dr.set_faults(error_rate=1.0)
+    run = standby("--json", "config", "sync", "--from", "primary", "--to", "dr")
+    assert run.code == 4, run.err
+    assert "answered 500 (a server error) while listing" in run.err and "(3 attempts)" in run.err
+    error = run.json()["error"]
+    assert (error["type"], error["exit_code"]) == ("Unreachable", 4)
+    assert dr.faults.injected["500"] == 3  # one listing, tried three times, then stopped
+    assert standby("config", "export", "--site", "dr", "--out", tmp_path / "x").code == 4
+
+
 class LostAfter:
     """The target makes the n-th create, then the line drops before the answer comes."""
 
@@ -160,6 +173,13 @@ def test_each_request_is_retried_after_retry_after_and_never_an_uncertain_write(
     reads = Flaky(requests.ConnectionError("reset"), requests.ConnectionError("reset"))
     assert policy.call(reads, idempotent=True) == "answer" and reads.calls == 3
 
+    failing = Flaky(sdk_errors.InternalError("boom"), sdk_errors.InternalError("boom"))
+    assert policy.call(failing, idempotent=True) == "answer" and failing.calls == 3
+    create = Flaky(sdk_errors.InternalError("boom"))
+    with pytest.raises(sdk_errors.InternalError):
+        policy.call(create, idempotent=False)  # it may have been made: never sent twice
+    assert create.calls == 1
+
     stuck = Flaky(*(sdk_errors.TooManyRequests("slow down") for _ in range(10)))
     with pytest.raises(sdk_errors.TooManyRequests) as caught:
         RetryPolicy(attempts=4, sleep=slept.append).call(stuck, idempotent=True)
@@ -178,6 +198,10 @@ def test_sdk_errors_map_to_standby_errors() -> None:
     down = mapped(requests.ConnectionError("refused"))
     assert isinstance(down, Unreachable) and not isinstance(down, Throttled)
     assert "the workspace dr (http://x) cannot be reached (listing jobs)" in str(down)
+    for server_error in (sdk_errors.InternalError("boom"), sdk_errors.DeadlineExceeded("slow")):
+        failing = mapped(server_error)
+        assert isinstance(failing, Unreachable) and not isinstance(failing, Throttled)
+        assert "a server error" in str(failing)
     assert isinstance(mapped(sdk_errors.PermissionDenied("no")), AccessDenied)
     assert isinstance(
         mapped(sdk_errors.ResourceDoesNotExist("Job 1 does not exist.")), ObjectNotFound

@@ -272,3 +272,30 @@ def test_sync_from_a_snapshot_directory(
     key = config.workspace_sync.secrets.env_var("etl", "db-password")
     assert base64.b64decode(value).decode() == secret_env[key]
     assert {j.settings.name for j in dr.client().jobs.list()} == {"etl_pipeline", "nightly_report"}
+
+
+def test_diff_both_ways_reports_the_same_objects_and_a_running_standby_job(
+    config_file: Path, dr: RunningSandbox, secret_env: Any, standby: Any
+) -> None:
+    """The primary's external location is `s3://prod-lake/`, the synced one `s3://dr-lake`:
+    one place, two spellings. An unpaused DR job shows as such, both ways."""
+    assert standby("config", "sync", "--from", "primary", "--to", "dr").code == 0
+    assert standby("config", "diff", "primary", "dr").code == 0
+    back = standby("config", "diff", "dr", "primary")
+    assert back.code == 0, back.out
+    d = dr.client()
+    etl = job(d, "etl_pipeline")
+    schedule = etl.settings.schedule
+    schedule.pause_status = jobs.PauseStatus.UNPAUSED
+    d.jobs.update(etl.job_id, new_settings=jobs.JobSettings(schedule=schedule))
+
+    forth = standby("--json", "config", "diff", "primary", "dr")
+    back = standby("--json", "config", "diff", "dr", "primary")
+    assert forth.code == back.code == 1
+    for run, old, new in ((forth, None, "UNPAUSED"), (back, "UNPAUSED", None)):
+        (changed,) = run.json()["objects"]
+        assert (changed["kind"], changed["name"]) == ("jobs", "etl_pipeline")
+        assert changed["fields"] == [{"path": "schedule.pause_status", "old": old, "new": new}]
+        assert "jobs/etl_pipeline: its schedule is UNPAUSED on dr" in run.json()["notes"][0]
+    shown = standby("config", "diff", "primary", "dr")
+    assert "schedule.pause_status" in shown.out and "where a standby job stays PAUSED" in shown.out

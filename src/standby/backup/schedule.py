@@ -9,8 +9,13 @@ day-of-week must be '?'. A five-field cron that restricts both (which cron reads
 
 from __future__ import annotations
 
+import os
 import shlex
+import shutil
+import sys
+from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -85,6 +90,18 @@ def _day(text: str) -> int:
     return int(text) if text.isdigit() else DAYS.index(text.upper()[:3])
 
 
+def check_timezone(name: str) -> str:
+    """`name` if it is an IANA time zone (UTC, Europe/Paris), else BadInput."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInput(
+            f"Unknown time zone {name!r}.",
+            hint="Give an IANA time zone name, such as UTC or America/New_York.",
+        ) from None
+    return name
+
+
 def job_definition(
     policy: BackupPolicy,
     *,
@@ -120,7 +137,7 @@ def job_definition(
         "tags": {"standby": "backup", "standby_policy": policy.name},
         "schedule": {
             "quartz_cron_expression": quartz(policy.schedule),
-            "timezone_id": timezone,
+            "timezone_id": check_timezone(timezone),
             "pause_status": "UNPAUSED",
         },
         "max_concurrent_runs": 1,
@@ -176,9 +193,34 @@ def _key(name: str) -> str:
     return "standby_backup_" + "".join(c if c.isalnum() else "_" for c in name)
 
 
-def crontab_line(policy: BackupPolicy, *, config_path: str, command: str = "standby") -> str:
-    """A comment and a crontab line: run, then prune, on the policy's schedule (cron reads
-    it in the host's time zone)."""
+def standby_executable() -> str:
+    """The full path of the running standby, for cron (whose PATH is /usr/bin:/bin): the
+    script being run, else the one beside this Python, else `python -m standby`."""
+    running = Path(sys.argv[0])
+    if running.name == "standby" and running.is_file():
+        return shlex.quote(str(running.absolute()))
+    beside = Path(sys.executable).parent / "standby"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return shlex.quote(str(beside))
+    found = shutil.which("standby")
+    if found:
+        return shlex.quote(str(Path(found).absolute()))
+    return f"{shlex.quote(sys.executable)} -m standby"
+
+
+def crontab(
+    policies: list[BackupPolicy], *, config_path: str, command: str, timezone: str = "UTC"
+) -> str:
+    """Crontab lines: run, then prune, on each policy's schedule, read in `timezone`
+    (CRON_TZ, which cronie honours; it applies to the lines below it)."""
+    lines = [f"CRON_TZ={check_timezone(timezone)}"]
+    for policy in policies:
+        lines += crontab_line(policy, config_path=config_path, command=command).splitlines()
+    return "\n".join(lines)
+
+
+def crontab_line(policy: BackupPolicy, *, config_path: str, command: str) -> str:
+    """A comment and a crontab line: run, then prune, on the policy's schedule."""
     base = f"{command} --config {shlex.quote(config_path)} backup"
     name = shlex.quote(policy.name)
     return (

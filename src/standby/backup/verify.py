@@ -17,8 +17,8 @@ from functools import partial
 from typing import Any
 from urllib.parse import quote
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from standby.backup.catalog import BackupEntry, Catalog, Problem, Verification, names
 from standby.delta import DeltaLog, FileAction, load_snapshot

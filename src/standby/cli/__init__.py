@@ -21,7 +21,9 @@ from rich.markup import escape
 
 from standby.cli.app import app
 from standby.cli.output import GLOBAL_FLAGS, Globals, error_console
+from standby.cli.site_storage import site_storage_options
 from standby.errors import StandbyError, exit_code_for
+from standby.site_options import options_by_url
 
 __all__ = ["main"]
 
@@ -68,7 +70,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     code = 0
     try:
         # Without standalone mode, click returns a command's typer.Exit code instead of raising.
-        returned = app(args=args, prog_name="standby", standalone_mode=False)
+        with options_by_url(site_storage_options()):
+            returned = app(args=args, prog_name="standby", standalone_mode=False)
         code = returned if isinstance(returned, int) else 0
     except typer.Exit as e:
         code = e.exit_code

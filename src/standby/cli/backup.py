@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -31,8 +32,9 @@ from standby.backup.schedule import (
     DEFAULT_SPARK_VERSION,
     DEFAULT_WORKSPACE_CONFIG,
     bundle_resources,
-    crontab_line,
+    crontab,
     job_definition,
+    standby_executable,
 )
 from standby.cli.context import config_path, current_config
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
@@ -303,7 +305,9 @@ def schedule_cmd(
     ] = None,
     node_type: Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")] = None,
     spark_version: Annotated[str, typer.Option("--spark-version")] = DEFAULT_SPARK_VERSION,
-    timezone: Annotated[str, typer.Option("--timezone", help="Of the job's schedule.")] = "UTC",
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="Of the schedule (a job's, or cron's CRON_TZ).")
+    ] = "UTC",
     wheel: Annotated[
         str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
     ] = None,
@@ -315,7 +319,7 @@ def schedule_cmd(
         raise BadInput("standby.yml has no backup policies.")
     if emit_as is Emit.cron:
         path = job_config or str(config_path().resolve())
-        text = "\n".join(crontab_line(p, config_path=path) for p in chosen)
+        text = crontab(chosen, config_path=path, command=standby_executable(), timezone=timezone)
         _print(emit_as, text, {"lines": text.splitlines()})
         return
     notify = [c.contact for c in config.contacts if "@" in c.contact]
@@ -354,7 +358,7 @@ def _print(kind: Emit, text: str, document: dict[str, object]) -> None:
 
 
 # What the demo's narrator shows for each kind of backup result.
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "backup-run": render_run,
     "backup-list": render_list,
     "backup-verify": render_verify,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -139,8 +139,8 @@ def render_diff(c: Console, diff: Diff) -> None:
         for col in ("kind", only["removed"], only["added"]):
             t.add_column(escape(col), overflow="fold")
         for kind_name in dict.fromkeys(k for k, _ in names):
-            cells = (", ".join(names.get((kind_name, s), [])) for s in only)
-            t.add_row(kind_name, *(escape(cell) for cell in cells))
+            sides = (", ".join(names.get((kind_name, s), [])) for s in only)
+            t.add_row(kind_name, *(escape(side) for side in sides))
         c.print(t)
     changed = [o for o in diff.objects if o.status == "changed"]
     if changed:
@@ -174,6 +174,13 @@ def sync_cmd(
     refresh_secrets: Annotated[
         bool, typer.Option("--refresh-secrets", help="Set every secret, not only missing ones.")
     ] = False,
+    include_bundle_jobs: Annotated[
+        bool,
+        typer.Option(
+            "--include-bundle-jobs",
+            help="Also sync jobs that Asset Bundles deployed (left to their bundle by default).",
+        ),
+    ] = False,
     kinds: Kinds = None,
     parallel: Parallel = WORKERS,
 ) -> None:
@@ -187,6 +194,7 @@ def sync_cmd(
             dry_run=dry_run,
             prune=prune,
             refresh_secrets=refresh_secrets,
+            include_bundle_jobs=include_bundle_jobs,
             workers=parallel,
             progress=progress,
         )
@@ -226,17 +234,26 @@ def render_sync(c: Console, result: SyncResult) -> None:
         c.print(
             f"[green]no changes[/]: {title}: {unchanged} object(s) already match.", soft_wrap=True
         )
+    elif result.dry_run:
+        c.print(f"would make {len(changes)} change(s); {unchanged} object(s) already match.")
     else:
         c.print(f"{len(changes)} change(s), {unchanged} object(s) already matched.")
-    verb = "would set" if result.dry_run else "set"
+    verb = "secrets that would be set" if result.dry_run else "secrets set"
     if result.secrets_set:
-        c.print(f"secrets {verb}: {escape(', '.join(result.secrets_set))}", soft_wrap=True)
+        c.print(f"{verb}: {escape(', '.join(result.secrets_set))}", soft_wrap=True)
     for key in result.secrets_unfilled:
         c.print(f"[yellow]secret not filled[/]: {escape(key)}", soft_wrap=True)
+    if result.left_alone:
+        c.print(
+            f"left alone: {escape(', '.join(result.left_alone))}: deployed by Databricks "
+            "Asset Bundles, which own them (deploy the bundle to this workspace, or pass "
+            "--include-bundle-jobs).",
+            soft_wrap=True,
+        )
 
 
 # How the demo's narrator shows these results.
-RENDERERS = {
+RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "config-export": lambda c, r: render_export(c, *r),
     "config-diff": render_diff,
     "config-sync": render_sync,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,7 +14,8 @@ from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
-from standby.cli.output import console
+from standby.cli.output import console, emit, error_console, flags
+from standby.errors import ProblemFound
 
 
 class RichNarrator:
@@ -27,7 +29,7 @@ class RichNarrator:
         self.c.print(f"[bold green]$[/] {line}", soft_wrap=True)
 
     def show(self, result: Any, kind: str) -> None:
-        render = {
+        renderers: dict[str, Callable[[Console, Any], None]] = {
             "history": table_cli.render_history,
             "restore": table_cli.render_restore,
             "clone": table_cli.render_clone,
@@ -36,8 +38,8 @@ class RichNarrator:
             "verify": replicate_cli.render_verify,
             **backup_cli.RENDERERS,
             **config_cli.RENDERERS,
-        }[kind]
-        render(self.c, result)
+        }
+        renderers[kind](self.c, result)
 
     def note(self, text: str) -> None:
         self.c.print(f"  {text}", soft_wrap=True)
@@ -51,4 +53,9 @@ def demo(
     """Build a two-region local lakehouse and walk through what standby does."""
     from standby import demo as demo_lib  # lazily: the sandbox (databricks-sdk models) is heavy
 
-    demo_lib.run(directory.resolve(), RichNarrator(console()))
+    # With --json the story goes to stderr and the summary is the one document on stdout.
+    narrator = RichNarrator(error_console() if flags().json else console())
+    summary = demo_lib.run(directory.resolve(), narrator)
+    emit(summary, lambda c: None)
+    if not summary.ok:
+        raise ProblemFound("The demo did not show what it promises; see the summary above.")

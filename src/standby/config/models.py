@@ -43,7 +43,7 @@ WorkspaceKind = Literal[
     "catalogs", "schemas", "tables", "volumes", "grants", "permissions",
 ]
 # fmt: on
-WORKSPACE_KINDS: tuple[str, ...] = get_args(WorkspaceKind)
+WORKSPACE_KINDS: tuple[WorkspaceKind, ...] = get_args(WorkspaceKind)
 
 # The DR guide's section 2.2: tier -> RPO / RTO in seconds.
 # `poll`: seconds between follow polls (`replicate --follow`), "never" for backups only.
@@ -295,6 +295,31 @@ class Config(_Model):
         name = max(hits)[1]
         return name, url[len(roots[name]) :].lstrip("/")
 
+    def site_of(self, uri: str) -> str | None:
+        """The site whose storage `uri` is on: the one with the longest root holding it,
+        else the only one with a root in the same bucket (or container); else None."""
+        hits = []
+        for name, site in self.sites.items():
+            found = self.locate(uri, name)
+            if found is not None:
+                hits.append((len(site.storage[found[0]]), name))
+        if hits:
+            return max(hits)[1]
+        bucket = _bucket(normalize(uri))
+        same = {
+            n for n, s in self.sites.items() for r in s.storage.values() if _bucket(r) == bucket
+        }
+        return same.pop() if len(same) == 1 else None
+
+    def storage_options_for(self, uri: str) -> dict[str, str] | None:
+        """The storage options that reach `uri`: those of its site (`site_of`), with
+        environment references read now (secret values: never log them). None when it is
+        on no site's storage: the environment's credentials and endpoint apply."""
+        site = self.site_of(uri)
+        if site is None:
+            return None
+        return self.sites[site].resolved_storage_options(uri) or None
+
     def map_location(self, uri: str, from_site: str, to_site: str) -> str:
         """Where the object at `uri` on `from_site` lives on `to_site`: same root name,
         same relative path (DESIGN.md, Location mapping).
@@ -361,6 +386,12 @@ class Config(_Model):
         """The secret environment variables this config names that are not set."""
         env = os.environ if environ is None else environ
         return sorted(name for name in self.env_names() if not env.get(name))
+
+
+def _bucket(url: str) -> str | None:
+    """`scheme://bucket` of a cloud URL (None for a local one): one account's storage."""
+    scheme, _, rest = url.partition("://")
+    return None if scheme == "file" else f"{scheme}://{rest.split('/', 1)[0]}"
 
 
 def with_default_tiers(data: Any) -> Any:

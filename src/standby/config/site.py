@@ -7,7 +7,7 @@ variable that holds it, and read only when a client or a store is made.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BeforeValidator, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -97,12 +97,6 @@ class Workspace(_Model):
             kwargs["client_secret"] = read_env(self.client_secret_env, "client_secret_env")
         return kwargs
 
-    def client(self) -> Any:
-        """A `databricks.sdk.WorkspaceClient` for this workspace (its repr masks secrets)."""
-        from databricks.sdk import WorkspaceClient
-
-        return WorkspaceClient(**self.client_kwargs())
-
 
 class Dns(_Model):
     """The DNS record a failover points at the surviving site (the guide's section 5.1)."""
@@ -130,27 +124,26 @@ class Site(_Model):
         options = [*self.storage_options.values(), *(self.dns.options.values() if self.dns else ())]
         return names + [v.env for v in options if isinstance(v, EnvRef)]
 
-    def storage_option_refs(self, uri: str | None = None) -> dict[str, str | EnvRef]:
-        """The storage options, env references unread (safe to ship to another process).
-
-        With `uri`, options prefixed for another cloud (aws_, azure_, google_) are left out.
-        """
+    def option_names(self, uri: str | None = None) -> list[str]:
+        """The storage options a store at `uri` takes: all, less those prefixed for
+        another cloud (aws_, azure_, google_); none for a local URI."""
         scheme = normalize(uri).split("://", 1)[0] if uri else None
         if scheme == "file":
-            return {}
+            return []
         wanted = {"s3": "aws_", "s3a": "aws_", "gs": "google_"}.get(scheme or "", "azure_")
-        return {
-            key: value
-            for key, value in self.storage_options.items()
+        return [
+            key
+            for key in self.storage_options
             if not (scheme and key.startswith(_CLOUD_PREFIXES) and not key.startswith(wanted))
-        }
+        ]
 
     def resolved_storage_options(self, uri: str | None = None) -> dict[str, str]:
         """The storage options with env references read now (secret values: never log them).
 
         With `uri`, options prefixed for another cloud (aws_, azure_, google_) are left out.
         """
-        return {
-            key: read_env(value.env, key) if isinstance(value, EnvRef) else value
-            for key, value in self.storage_option_refs(uri).items()
-        }
+        out: dict[str, str] = {}
+        for key in self.option_names(uri):
+            value = self.storage_options[key]
+            out[key] = read_env(value.env, key) if isinstance(value, EnvRef) else value
+        return out

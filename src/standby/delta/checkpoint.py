@@ -8,8 +8,8 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pyarrow as pa
-import pyarrow.parquet as pq
+import pyarrow as pa  # type: ignore[import-untyped]
+import pyarrow.parquet as pq  # type: ignore[import-untyped]
 
 from standby.delta.actions import Action, parse_actions
 from standby.delta.log import SIDECAR_DIR, LogFile, LogKind
@@ -32,8 +32,9 @@ def read_checkpoint(store: ObjectStore, files: list[LogFile]) -> tuple[list[Acti
 
 
 def sidecar_paths(store: ObjectStore, files: list[LogFile]) -> list[str]:
-    """The sidecars a V2 checkpoint references (none for classic checkpoints)."""
-    if not any(f.kind is LogKind.CHECKPOINT_V2 for f in files):
+    """The sidecars a V2 checkpoint references (none for multi-part ones). A V2 checkpoint may
+    carry the classic name `<version>.checkpoint.parquet`, so every single file is read."""
+    if all(f.kind is LogKind.CHECKPOINT_PART for f in files):
         return []
     paths: list[str] = []
     for f in files:

@@ -15,15 +15,17 @@ import deltalake
 from standby import sandbox
 from standby.demo.backups import backup_section
 from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator, build
-from standby.demo.tables import tables_section
-from standby.demo.workspace import workspace_section
+from standby.demo.summary import DemoSummary
+from standby.demo.tables import replication_section, tables_section
+from standby.demo.workspace import forget_workspaces, workspace_section
 from standby.sandbox import RunningSandbox
 
-__all__ = ["DemoLakehouse", "Narrator", "build", "run", "start_workspaces"]
+__all__ = ["DemoLakehouse", "DemoSummary", "Narrator", "build", "run", "start_workspaces"]
 
 
-def run(root: Path, narrator: Narrator) -> None:
-    """Build the demo lakehouse and workspaces, and walk through what standby does."""
+def run(root: Path, narrator: Narrator) -> DemoSummary:
+    """Build the demo lakehouse and workspaces, walk through what standby does, and leave
+    a standby.yml that works after the demo; return what it showed."""
     lake = DemoLakehouse(root)
     started = time.monotonic()
     narrator.section("1. A two-region lakehouse on local disk")
@@ -35,13 +37,20 @@ def run(root: Path, narrator: Narrator) -> None:
         narrator.note(f"  {name}: version {dt.version()}, {dt.to_pyarrow_table().num_rows} rows")
     primary, dr = start_workspaces(lake, narrator)
     try:
-        tables_section(lake, narrator)
-        backup_section(lake, narrator)
-        workspace_section(lake, primary, dr, narrator)
+        restored = tables_section(lake, narrator)
+        replicas = replication_section(lake, narrator)
+        backups = backup_section(lake, narrator)
+        workspace = workspace_section(lake, primary, dr, narrator)
     finally:
         primary.stop()
         dr.stop()
-    narrator.section(f"Done in {time.monotonic() - started:.1f} s. Everything is under {root}/")
+        config_note = forget_workspaces(lake)
+    seconds = round(time.monotonic() - started, 1)
+    narrator.section(f"Done in {seconds:.1f} s. Everything is under {root}/")
+    narrator.note(config_note)
+    return DemoSummary(
+        str(root), str(lake.config), config_note, seconds, restored, replicas, backups, workspace
+    )
 
 
 def start_workspaces(
@@ -54,12 +63,10 @@ def start_workspaces(
         name="primary",
         seed="demo",
         table_locations=locations,
-        state_path=lake.root / "us-east-1" / "workspace.json",
+        state_path=lake.workspace_state("primary"),
         step_seconds=0.1,
     )
-    dr = sandbox.start(
-        name="dr", state_path=lake.root / "us-west-2" / "workspace.json", step_seconds=0.1
-    )
+    dr = sandbox.start(name="dr", state_path=lake.workspace_state("dr"), step_seconds=0.1)
     w = primary.client()
     counts = {
         "jobs": len(list(w.jobs.list())),

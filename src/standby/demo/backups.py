@@ -1,7 +1,5 @@
 """The demo's backups section: a policy in standby.yml, nightly runs, the catalog, a prune
-under the retention, and a restore.
-
-"""
+under the retention, and a restore."""
 
 from __future__ import annotations
 
@@ -12,6 +10,7 @@ from standby.backup import Catalog, policy_targets, prune, restore_backup, run_b
 from standby.backup.catalog import list_backups
 from standby.config import load_config
 from standby.demo.lakehouse import DemoLakehouse, Narrator
+from standby.demo.summary import BackupStory
 
 POLICY = {
     "name": "nightly",
@@ -22,7 +21,7 @@ POLICY = {
 }
 
 
-def backup_section(lake: DemoLakehouse, narrator: Narrator, *, number: int = 9) -> None:
+def backup_section(lake: DemoLakehouse, narrator: Narrator, *, number: int = 9) -> BackupStory:
     """Add a backup policy to the demo's standby.yml and walk through a backup's life."""
     config_path = lake.config if lake.config.exists() else lake.write_config()
     data = yaml.safe_load(config_path.read_text())
@@ -40,16 +39,20 @@ def backup_section(lake: DemoLakehouse, narrator: Narrator, *, number: int = 9) 
         f"standby.yml now has a backup policy: {policy.name}, {policy.kind} clones of "
         f"{len(names)} tables to {backups}, keeping {policy.retention.describe()}"
     )
+    made = 0
     for _ in range(3):
         narrator.command(f"{cli} run")
-        narrator.show(run_backups(policy_targets(config)), "backup-run")
+        run = run_backups(policy_targets(config))
+        made += len(run.backups)
+        narrator.show(run, "backup-run")
     txn = names[0]
     catalog = Catalog(str(backups))
     narrator.command(f"{cli} list --table {txn}")
     narrator.show(list_backups([catalog], table=txn), "backup-list")
     narrator.note("three runs on one day: 'daily' keeps the day's newest, 'last 1' the newest")
     narrator.command(f"{cli} prune")
-    narrator.show([prune(policy, str(backups))], "backup-prune")
+    pruned = prune(policy, str(backups))
+    narrator.show([pruned], "backup-prune")
 
     newest = list_backups([catalog], table=txn)[-1]
     target = lake.root / "us-west-2" / "restored" / txn.replace(".", "/")
@@ -59,6 +62,9 @@ def backup_section(lake: DemoLakehouse, narrator: Narrator, *, number: int = 9) 
     source = str(config.protected_table(name=txn).location)  # type: ignore[union-attr]
     same = _rows(str(target)) == _rows(source)
     narrator.note(f"the restored table reads the same rows as {txn}: {same}")
+    return BackupStory(
+        policy.name, 3, made, len(pruned.kept), len(pruned.deleted), str(target), same
+    )
 
 
 def _rows(uri: str) -> list[dict[str, object]]:

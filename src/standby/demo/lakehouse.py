@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import deltalake
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 
 TABLES = (
     "production.sales.transactions",
@@ -46,6 +46,10 @@ class DemoLakehouse:
     def table(self, name: str, *, site: str = "primary") -> Path:
         base = {"primary": self.primary, "dr": self.dr, "clones": self.clones}[site]
         return base.joinpath(*name.split("."))
+
+    def workspace_state(self, site: str) -> Path:
+        """The state file of a site's workspace sandbox (kept after the demo)."""
+        return self.root / {"primary": "us-east-1", "dr": "us-west-2"}[site] / "workspace.json"
 
     @property
     def config(self) -> Path:

@@ -10,35 +10,24 @@ import deltalake
 
 from standby.config import load_config
 from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator, transactions
+from standby.demo.summary import ReplicaStory, RestoreStory
 from standby.integrity import verify
 from standby.replication import TableReplication, replicate_table
-from standby.replication.follow import follow
+from standby.replication.follow import Pair, follow
 from standby.replication.plan import configured_pairs
 from standby.replication.status import table_status
 from standby.tables import clone, history, restore
 
 
-def tables_section(lake: DemoLakehouse, narrator: Narrator) -> None:
+def tables_section(lake: DemoLakehouse, narrator: Narrator) -> RestoreStory:
+    """A bad DELETE, the history that shows which version to go back to, RESTORE by
+    version and by timestamp, and deep clones to the DR region."""
     txn = str(lake.table(TABLES[0]))
-    narrator.section("2. DESCRIBE HISTORY production.sales.transactions")
-    narrator.command(f"standby table history {txn}")
-    entries = history(txn)
-    narrator.show(entries, "history")
-
-    narrator.section("3. Someone ran a bad DELETE: RESTORE ... TO VERSION AS OF")
-    before = deltalake.DeltaTable(txn).to_pyarrow_table().num_rows
-    deltalake.DeltaTable(txn).delete("customer_id < 40")
-    after = deltalake.DeltaTable(txn).to_pyarrow_table().num_rows
-    narrator.note(f"the accidental delete left {after} of {before} rows")
-    good = entries[0].version
-    narrator.command(f"standby table restore {txn} --version {good}")
-    result = restore(txn, version=good)
-    narrator.show(result, "restore")
-    rows = deltalake.DeltaTable(txn).to_pyarrow_table().num_rows
-    narrator.note(f"rows now: {rows} (as at version {good})")
+    story = _bad_delete_and_restore(txn, narrator)
 
     narrator.section("4. RESTORE ... TO TIMESTAMP AS OF, resolved from the log's own clock")
-    at = entries[-3].timestamp  # the moment version 2 was committed
+    entries = history(txn)
+    at = next(e.timestamp for e in entries if e.version == 2)  # when version 2 was committed
     assert at is not None
     stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at / 1000)) + f".{at % 1000:03d}"
     narrator.command(f"standby table restore {txn} --timestamp '{stamp}' --dry-run")
@@ -54,15 +43,41 @@ def tables_section(lake: DemoLakehouse, narrator: Narrator) -> None:
     narrator.note("new rows arrive on the primary; the DR copy is refreshed incrementally:")
     narrator.command(f"standby table clone {txn} {dst} --replace")
     narrator.show(clone(txn, dst, replace=True), "clone")
-    same = (
-        deltalake.DeltaTable(dst).to_pyarrow_table().num_rows
-        == deltalake.DeltaTable(txn).to_pyarrow_table().num_rows
+    narrator.note(f"DR copy reads the same rows as the primary: {_rows(dst) == _rows(txn)}")
+    return story
+
+
+def _bad_delete_and_restore(txn: str, narrator: Narrator) -> RestoreStory:
+    """In the order an engineer lives it: the delete, the history that shows it, the
+    restore to the version just before it."""
+    narrator.section("2. Someone ran a bad DELETE: DESCRIBE HISTORY shows which version to restore")
+    before = _rows(txn)
+    deltalake.DeltaTable(txn).delete("customer_id < 40")
+    after = _rows(txn)
+    narrator.note(f"the accidental delete left {after} of {before} rows of {TABLES[0]}")
+    narrator.command(f"standby table history {txn}")
+    entries = history(txn)
+    narrator.show(entries, "history")
+    bad, good = entries[0], entries[1].version
+    narrator.note(
+        f"version {bad.version} is the {bad.operation}; version {good} is the table just "
+        "before it: restore to that one"
     )
-    narrator.note(f"DR copy reads the same rows as the primary: {same}")
-    replication_section(lake, narrator)
+
+    narrator.section("3. RESTORE TABLE ... TO VERSION AS OF the version before the DELETE")
+    narrator.command(f"standby table restore {txn} --version {good}")
+    result = restore(txn, version=good)
+    narrator.show(result, "restore")
+    rows = _rows(txn)
+    narrator.note(f"rows now: {rows} (as at version {good}, before the delete: {before})")
+    return RestoreStory(TABLES[0], bad.version, good, result.new_version, before, after, rows)
 
 
-def replication_section(lake: DemoLakehouse, narrator: Narrator) -> None:
+def _rows(uri: str) -> int:
+    return int(deltalake.DeltaTable(uri).to_pyarrow_table().num_rows)
+
+
+def replication_section(lake: DemoLakehouse, narrator: Narrator) -> list[ReplicaStory]:
     """Replicate the protected tables by standby.yml, follow while the primary writes,
     then status against each tier's RPO and verify against the primary."""
     config_path = lake.write_config()
@@ -92,7 +107,7 @@ def replication_section(lake: DemoLakehouse, narrator: Narrator) -> None:
     for i in range(5):
         deltalake.write_deltalake(txn, transactions(10_000 + 100 * i, 100), mode="append")
         time.sleep(0.3)
-    time.sleep(0.5)
+    _until_caught_up(planned.pairs)
     stop.set()
     follower.join()
     narrator.note(
@@ -106,3 +121,21 @@ def replication_section(lake: DemoLakehouse, narrator: Narrator) -> None:
     dst = config.map_location(txn, config.primary, config.dr)
     narrator.command(f"standby verify {dst} --against {txn} --read-data")
     narrator.show(verify(dst, against=txn, read_data=True), "verify")
+    names = {str(e.location): str(e.table) for e in config.protected.tables}
+    return [
+        ReplicaStory(
+            names.get(r.source, r.source), r.source, r.target, r.source_version,
+            r.replica_version, r.ok,
+        )
+        for r in rows
+    ]  # fmt: skip
+
+
+def _until_caught_up(pairs: list[Pair], *, timeout: float = 10.0) -> None:
+    """Wait (a while at most) for the follower to publish the primary's last commit."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        states = [table_status(p.source, p.target) for p in pairs]
+        if all(s.replica_version == s.source_version for s in states):
+            return
+        time.sleep(0.1)

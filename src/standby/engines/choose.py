@@ -48,10 +48,10 @@ def root_options(config: Config) -> Iterator[tuple[str, dict[str, OptionRef]]]:
 
     for site in config.sites.values():
         for url in site.storage.values():
-            refs = site.storage_option_refs(url)
+            values = {k: site.storage_options[k] for k in site.option_names(url)}
             yield (
                 url,
-                {k: EnvSecret(v.env) if isinstance(v, EnvRef) else v for k, v in refs.items()},
+                {k: EnvSecret(v.env) if isinstance(v, EnvRef) else v for k, v in values.items()},
             )
 
 

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from standby.delta import Commit, DeltaLog, load_snapshot
 from standby.delta.actions import parse_actions
-from standby.delta.features import NEVER, reader_features, writer_features
+from standby.delta.features import check_features
 from standby.delta.log import LogListing, commit_path
 from standby.delta.presence import inventory
 from standby.delta.snapshot import FileAction, object_path, reconstructable
@@ -30,7 +30,6 @@ from standby.errors import (
     ObjectExists,
     Refused,
     TableNotFound,
-    UnsupportedFeature,
 )
 from standby.replication.checkpoints import publish_checkpoint, publish_last_checkpoint
 from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
@@ -378,12 +377,8 @@ class Replicator:
             self.published_checkpoints.add(version)
 
     def _refuse_features(self, protocol: dict[str, Any]) -> None:
-        features = (writer_features(protocol) | reader_features(protocol)) & NEVER
-        if "catalogManaged" in features or "catalogOwned-preview" in features:
-            raise UnsupportedFeature(
-                f"Cannot replicate {self.name}: it uses the table feature catalogManaged; its "
-                "commits are owned by a catalog, not by the files standby copies.",
-            )
+        for warning in check_features(protocol, operation="replicate", table=self.name):
+            log.warning(warning)
 
 
 def replicate_table(

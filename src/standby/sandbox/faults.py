@@ -1,6 +1,6 @@
 """Fault injection: the failures a real workspace shows under load or during an outage.
 
-A rate of 429 (throttled, with Retry-After) and 503 answers, added latency, and "down"
+A rate of 429 (throttled, with Retry-After), 503 and 500 answers, added latency, and "down"
 (the listener closed, so clients get connection refused). The HTTP layer asks `decide()`
 before each request; the decision is drawn from a seeded generator so a test is repeatable.
 """
@@ -21,12 +21,15 @@ class Faults:
 
     throttle_rate: float = 0.0
     unavailable_rate: float = 0.0
+    error_rate: float = 0.0  # 500 INTERNAL_ERROR: the service failed while acting
     retry_after_seconds: int = 1
     latency_seconds: float = 0.0
     seed: int | None = 0
     _rng: random.Random = field(init=False, repr=False)
     _lock: threading.Lock = field(init=False, repr=False, default_factory=threading.Lock)
-    injected: dict[str, int] = field(init=False, default_factory=lambda: {"429": 0, "503": 0})
+    injected: dict[str, int] = field(
+        init=False, default_factory=lambda: {"429": 0, "503": 0, "500": 0}
+    )
 
     def __post_init__(self) -> None:
         self._rng = random.Random(self.seed)
@@ -37,6 +40,7 @@ class Faults:
         *,
         throttle_rate: float | None = None,
         unavailable_rate: float | None = None,
+        error_rate: float | None = None,
         retry_after_seconds: int | None = None,
         latency_seconds: float | None = None,
     ) -> None:
@@ -46,6 +50,8 @@ class Faults:
                 self.throttle_rate = throttle_rate
             if unavailable_rate is not None:
                 self.unavailable_rate = unavailable_rate
+            if error_rate is not None:
+                self.error_rate = error_rate
             if retry_after_seconds is not None:
                 self.retry_after_seconds = retry_after_seconds
             if latency_seconds is not None:
@@ -73,19 +79,27 @@ class Faults:
                     "The service is temporarily unavailable (injected by the standby sandbox).",
                     headers=retry,
                 )
+            if draw < self.throttle_rate + self.unavailable_rate + self.error_rate:
+                self.injected["500"] += 1
+                return ApiError(
+                    500,
+                    "INTERNAL_ERROR",
+                    "Internal error (injected by the standby sandbox).",
+                )
         return None
 
     def as_dict(self) -> dict[str, float | int | dict[str, int]]:
         return {
             "throttle_rate": self.throttle_rate,
             "unavailable_rate": self.unavailable_rate,
+            "error_rate": self.error_rate,
             "retry_after_seconds": self.retry_after_seconds,
             "latency_seconds": self.latency_seconds,
             "injected": dict(self.injected),
         }
 
     def _check(self) -> None:
-        rates = (self.throttle_rate, self.unavailable_rate)
+        rates = (self.throttle_rate, self.unavailable_rate, self.error_rate)
         if any(r < 0 or r > 1 for r in rates) or sum(rates) > 1:
             raise BadInput(
                 f"Fault rates must each be within 0..1 and add up to at most 1, not {rates}."

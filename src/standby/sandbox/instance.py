@@ -60,7 +60,13 @@ def build_router(faults: Faults) -> Router:
         return {"name": ctx.store.meta["name"], "workspace_id": ctx.store.meta["workspace_id"]}
 
     def set_faults(ctx: Context, req: Request) -> dict[str, Any]:
-        known = ("throttle_rate", "unavailable_rate", "retry_after_seconds", "latency_seconds")
+        known = (
+            "throttle_rate",
+            "unavailable_rate",
+            "error_rate",
+            "retry_after_seconds",
+            "latency_seconds",
+        )
         faults.update(**{k: req.body[k] for k in known if k in req.body})
         return faults.as_dict()
 
@@ -114,13 +120,16 @@ class RunningSandbox:
         *,
         throttle_rate: float | None = None,
         unavailable_rate: float | None = None,
+        error_rate: float | None = None,
         retry_after_seconds: int | None = None,
         latency_seconds: float | None = None,
     ) -> None:
-        """Answer that share of requests with 429 / 503 (with Retry-After), and add latency."""
+        """Answer that share of requests with 429 / 503 (with Retry-After) / 500, and add
+        latency."""
         self.faults.update(
             throttle_rate=throttle_rate,
             unavailable_rate=unavailable_rate,
+            error_rate=error_rate,
             retry_after_seconds=retry_after_seconds,
             latency_seconds=latency_seconds,
         )

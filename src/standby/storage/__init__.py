@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from standby.site_options import options_for
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode
 from standby.storage.copy import copy_object
 from standby.storage.local import LocalStore
@@ -32,5 +33,7 @@ __all__ = [
 def open_store(uri: str, *, options: Mapping[str, str] | None = None) -> ObjectStore:
     """A retrying store rooted at `uri` (normalised first; raises UnsupportedURI)."""
     url = normalize(uri)
+    if options is None and not is_local(url):
+        options = options_for(url)  # the site's, in config mode (standby.site_options)
     backend = LocalStore(url) if is_local(url) else ObstoreStore(url, options=options)
     return RetryingStore(backend)

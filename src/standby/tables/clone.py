@@ -13,14 +13,25 @@ import hashlib
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 from standby.delta import DeltaLog
 from standby.delta import dv as dvs
-from standby.delta.features import require_writable
+from standby.delta.features import assigns_row_ids, check_features, writer_features
 from standby.delta.log import open_log
+from standby.delta.obligations import (
+    ROW_TRACKING,
+    assign_row_ids,
+    high_water_mark,
+    keep_high_water_marks,
+    require_num_records,
+    require_same_partitions,
+    row_tracking_domain,
+    uses_iceberg,
+    without_row_ids,
+)
 from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
@@ -29,6 +40,7 @@ from standby.storage import ObjectStore, normalize, open_store, redact
 from standby.tables.common import (
     commit_info,
     latest_timestamp,
+    remove_of,
     require_present,
 )
 from standby.tables.history import resolve_version
@@ -55,6 +67,7 @@ class CloneResult:
     num_added_files: int = 0
     num_removed_files: int = 0
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -78,36 +91,17 @@ def clone(
     """Clone `source` at a version (latest by default) into `target`."""
     if normalize(source) == normalize(target):
         raise BadInput("The clone target is the source table itself.")
-    src_log, listing = open_log(open_store(source))
-    snap = load_snapshot(
-        src_log,
-        resolve_version(src_log, listing, version=version, timestamp=timestamp),
-        listing=listing,
-    )
+    src_log, snap, warnings = _source(source, version=version, timestamp=timestamp)
     src_name = redact(src_log.url)
-    require_writable(snap.protocol, operation="clone", table=src_name)
-    require_present(
-        src_log.store,
-        snap.referenced_files(),
-        what=f"Cloning {src_name} at version {snap.version}",
-        present=inventory(src_log.store),
-    )
-
     dst_store = open_store(target)
     dst_log = DeltaLog(dst_store)
-    dst_listing = dst_log.list()
     existing = inventory(dst_store)
-    has_table = dst_listing.latest is not None
-    if (has_table or existing) and not replace:
-        what = "a Delta table" if has_table else f"{len(existing)} object(s)"
-        raise TargetNotEmpty(
-            f"The clone target {redact(dst_store.url)} is not empty: it holds {what}.",
-            hint="Pass --replace to re-clone into it (copying only what it lacks), "
-            "or choose an empty location.",
-        )
-    current = load_snapshot(dst_log, listing=dst_listing) if has_table else None
+    current = _existing_table(dst_log, existing, replace=replace)
+    has_table = current is not None
     plan = (_shallow_plan if shallow else _deep_plan)(snap, src_log.store, dst_store, existing)
-    actions, added, removed = _actions(snap, current, plan.adds, src_name, shallow, dst_log)
+    new_version = 0 if current is None else current.version + 1
+    target_of = _Target(current, new_version, redact(dst_store.url), dst_log)
+    actions, added, removed = _actions(snap, target_of, plan.adds, src_name, shallow)
     result = CloneResult(
         source=src_name,
         target=redact(dst_store.url),
@@ -121,10 +115,10 @@ def clone(
         num_added_files=added,
         num_removed_files=removed,
         dry_run=dry_run,
+        warnings=warnings,
     )
     if dry_run:
         return result
-    new_version = 0 if current is None else current.version + 1
     if current is not None and not added and not removed and len(actions) == 1:
         result.target_version = current.version  # already equal: nothing to commit
         return result
@@ -138,6 +132,44 @@ def clone(
     dst_log.write_commit(new_version, actions)
     result.target_version = new_version
     return result
+
+
+def _source(
+    source: str, *, version: int | None, timestamp: str | None
+) -> tuple[DeltaLog, Snapshot, list[str]]:
+    """The source's snapshot to clone, checked: its features (warnings returned) and files."""
+    src_log, listing = open_log(open_store(source))
+    snap = load_snapshot(
+        src_log,
+        resolve_version(src_log, listing, version=version, timestamp=timestamp),
+        listing=listing,
+    )
+    name = redact(src_log.url)
+    warnings = check_features(snap.protocol, operation="clone", table=name, metadata=snap.metadata)
+    for warning in warnings:
+        log.warning(warning)
+    require_present(
+        src_log.store,
+        snap.referenced_files(),
+        what=f"Cloning {name} at version {snap.version}",
+        present=inventory(src_log.store),
+    )
+    return src_log, snap, warnings
+
+
+def _existing_table(dst: DeltaLog, existing: dict[str, int], *, replace: bool) -> Snapshot | None:
+    """The target's table to re-clone into (None: an empty target); refused unless empty or
+    `replace`."""
+    listing = dst.list()
+    has_table = listing.latest is not None
+    if (has_table or existing) and not replace:
+        what = "a Delta table" if has_table else f"{len(existing)} object(s)"
+        raise TargetNotEmpty(
+            f"The clone target {redact(dst.url)} is not empty: it holds {what}.",
+            hint="Pass --replace to re-clone into it (copying only what it lacks), "
+            "or choose an empty location.",
+        )
+    return load_snapshot(dst, listing=listing) if has_table else None
 
 
 def _copy_then(
@@ -217,19 +249,27 @@ def _shallow_plan(
     return _Plan(adds, [])
 
 
+@dataclass
+class _Target:
+    """The clone target as the commit sees it: its table (None when new) and next version."""
+
+    current: Snapshot | None
+    version: int
+    name: str
+    log: DeltaLog
+
+
 def _actions(
-    snap: Snapshot,
-    current: Snapshot | None,
-    adds: list[dict[str, Any]],
-    src_name: str,
-    shallow: bool,
-    dst_log: DeltaLog,
+    snap: Snapshot, target: _Target, adds: list[dict[str, Any]], src_name: str, shallow: bool
 ) -> tuple[list[dict[str, Any]], int, int]:
     """The target commit: version 0 of a new table, or the difference on a re-clone."""
+    current = target.current
     wanted = {file_key(a): a for a in adds}
     have = current.files if current else {}
     new_adds = [a for k, a in wanted.items() if k not in have]
     removes = [a for k, a in have.items() if k not in wanted]
+    metadata = _metadata(snap, target)
+    new_adds, domains = _owed(snap, target, metadata, new_adds)
     metrics = {
         "sourceTableSize": snap.size_bytes,
         "sourceNumOfFiles": len(snap.files),
@@ -239,54 +279,74 @@ def _actions(
         "copiedFilesSize": 0 if shallow else sum(int(a.get("size") or 0) for a in new_adds),
     }
     params = {"source": src_name, "sourceVersion": snap.version, "isShallow": shallow}
-    previous_ts = latest_timestamp(dst_log, current.version) if current else None
-    config = {
-        k: v
-        for k, v in (snap.metadata.get("configuration") or {}).items()
-        if k not in ICT_PROPERTIES
-    }
-    metadata = {**snap.metadata, "configuration": config}
-    if current is None:
-        metadata.update(id=str(uuid.uuid4()), createdTime=int(time.time() * 1000))
-    else:
-        metadata["id"] = current.metadata["id"]
     info = commit_info(
         "CLONE",
         params,
         metrics,
         read_version=current.version if current else None,
         snapshot=Snapshot(0, snap.protocol, metadata),
-        previous_ts=previous_ts,
+        previous_ts=latest_timestamp(target.log, current.version) if current else None,
     )
     actions: list[dict[str, Any]] = [info]
     if current is None or current.protocol != snap.protocol:
         actions.append({"protocol": snap.protocol})
     if current is None or _differs(current.metadata, metadata):
         actions.append({"metaData": metadata})
-    old_domains = current.domains if current else {}
-    for name, d in snap.domains.items():
-        if old_domains.get(name) != d:
-            actions.append({"domainMetadata": d})
-    for name, d in old_domains.items():
-        if name not in snap.domains:
-            actions.append({"domainMetadata": {**d, "removed": True}})
+    actions += _domain_changes(current.domains if current else {}, domains)
     now = int(time.time() * 1000)
-    for a in removes:
-        actions.append(
-            {
-                "remove": {
-                    "path": a["path"],
-                    "deletionTimestamp": now,
-                    "dataChange": True,
-                    "extendedFileMetadata": True,
-                    "partitionValues": a.get("partitionValues", {}),
-                    "size": a.get("size"),
-                    **({"deletionVector": a["deletionVector"]} if a.get("deletionVector") else {}),
-                }
-            }
-        )
-    actions.extend({"add": a} for a in new_adds)
+    actions += [{"remove": remove_of(a, now)} for a in removes]
+    actions += [{"add": a} for a in new_adds]
     return actions, len(new_adds), len(removes)
+
+
+def _metadata(snap: Snapshot, target: _Target) -> dict[str, Any]:
+    """The source's metadata with the target's identity: a new table id, or the clone's own
+    (whose identity high-water marks never go down)."""
+    config = {
+        k: v
+        for k, v in (snap.metadata.get("configuration") or {}).items()
+        if k not in ICT_PROPERTIES  # in-commit timestamps are on from the clone's version 0
+    }
+    metadata = {**snap.metadata, "configuration": config}
+    if target.current is None:
+        metadata.update(id=str(uuid.uuid4()), createdTime=int(time.time() * 1000))
+        return metadata
+    metadata["id"] = target.current.metadata["id"]
+    return keep_high_water_marks(metadata, target.current.metadata)
+
+
+def _owed(
+    snap: Snapshot, target: _Target, metadata: dict[str, Any], adds: list[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    """The adds and domains the target's features need (delta.obligations): fresh row IDs
+    (CLONE does not keep the source's), numRecords and kept partitions under Iceberg rules."""
+    domains = {k: d for k, d in snap.domains.items() if k != ROW_TRACKING}
+    current = target.current
+    if "rowTracking" in writer_features(snap.protocol):
+        adds = without_row_ids(adds)
+    if assigns_row_ids(snap.protocol, metadata):
+        old = high_water_mark(current.domains) if current else -1
+        adds, mark = assign_row_ids(adds, version=target.version, mark=old, table=target.name)
+        if mark != old:
+            domains[ROW_TRACKING] = row_tracking_domain(mark)
+    if feature := uses_iceberg(snap.protocol):
+        require_num_records(adds, feature=feature, table=target.name)
+        if current is not None:
+            require_same_partitions(current.metadata, metadata, feature=feature, table=target.name)
+    return adds, domains
+
+
+def _domain_changes(
+    old: dict[str, dict[str, Any]], new: dict[str, dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Domains to write so the target holds `new`; the row-tracking mark is never removed."""
+    actions = [{"domainMetadata": d} for name, d in new.items() if old.get(name) != d]
+    actions += [
+        {"domainMetadata": {**d, "removed": True}}
+        for name, d in old.items()
+        if name not in new and name != ROW_TRACKING
+    ]
+    return actions
 
 
 def _differs(old: dict[str, Any], new: dict[str, Any]) -> bool:

@@ -18,6 +18,16 @@ from standby.errors import FilesMissing
 from standby.storage import ObjectStore, redact
 
 ENGINE_INFO = f"standby/{__version__}"
+# What a remove carries of the add it removes (row tracking asks for the row fields too).
+REMOVE_FIELDS = (
+    "path",
+    "partitionValues",
+    "size",
+    "tags",
+    "deletionVector",
+    "baseRowId",
+    "defaultRowCommitVersion",
+)
 
 
 def require_present(
@@ -63,6 +73,12 @@ def commit_info(
     if snapshot is not None and ict_enabled(snapshot.metadata):
         info = {"inCommitTimestamp": max(now, (previous_ts or 0) + 1), **info}
     return {"commitInfo": info}
+
+
+def remove_of(add: dict[str, Any], now: int) -> dict[str, Any]:
+    """The remove action of a live add, at `now` (ms)."""
+    body = {k: add[k] for k in REMOVE_FIELDS if k in add}
+    return {**body, "deletionTimestamp": now, "dataChange": True, "extendedFileMetadata": True}
 
 
 def latest_timestamp(log: DeltaLog, version: int) -> int | None:

@@ -9,8 +9,15 @@ from typing import Any
 from standby.delta import DeltaLog
 from standby.delta.log import LogListing, open_log
 from standby.delta.snapshot import reconstructable
-from standby.delta.timestamps import commit_info_of, parse_time, timestamp_of, version_at
-from standby.errors import BadInput, VersionNotFound
+from standby.delta.timestamps import (
+    commit_info_of,
+    format_ms,
+    monotonic,
+    parse_time,
+    timestamp_of,
+    version_at,
+)
+from standby.errors import BadInput, TimestampOutOfRange, VersionNotFound
 from standby.storage import is_local, open_store, redact
 
 READ_WORKERS = 32
@@ -85,9 +92,9 @@ def resolve_version(
         at = parse_time(timestamp)
         versions = sorted(v for v in listing.commits if v >= span[0])
         infos = read_infos(log, versions)
-        return version_at(
-            [(v, timestamp_of(infos[v])) for v in versions], at, table=redact(log.url)
-        )
+        stamps = [(v, timestamp_of(infos[v])) for v in versions]
+        _refuse_after_latest(stamps, at, table=redact(log.url))
+        return version_at(stamps, at, table=redact(log.url))
     if version is None:
         return span[1]
     if not span[0] <= version <= span[1]:
@@ -97,3 +104,16 @@ def resolve_version(
             hint="Run `standby table history` to see the versions that exist.",
         )
     return version
+
+
+def _refuse_after_latest(stamps: list[tuple[int, int | None]], at: int, *, table: str) -> None:
+    """A time after the latest commit names no version yet (Databricks refuses it too:
+    "The provided timestamp is after the latest version available to this table")."""
+    series = monotonic(stamps)
+    if series and at > series[-1][1]:
+        version, latest = series[-1]
+        raise TimestampOutOfRange(
+            f"{format_ms(at)} is after the latest commit of {table} "
+            f"(version {version} at {format_ms(latest)}).",
+            hint="Pick a time at or before it, or a version from `standby table history`.",
+        )

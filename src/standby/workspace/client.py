@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from standby.errors import (
     AccessDenied,
@@ -54,8 +54,9 @@ class SecretValue:
 class Workspace(Protocol):
     """One Databricks workspace, seen through resource kinds (`standby.workspace.kinds`).
 
-    Every method raises Unreachable when the workspace cannot be reached, Throttled (an
-    Unreachable) when it answers 429/503, AccessDenied when it refuses the credentials.
+    Every method raises Unreachable when the workspace cannot be reached or answers a
+    server error (500/504), Throttled (an Unreachable) when it answers 429/503,
+    AccessDenied when it refuses the credentials.
     """
 
     label: str  # the site and host, for messages
@@ -107,13 +108,13 @@ def sdk_client(config: WorkspaceConfig) -> WorkspaceClient:
     from databricks.sdk import WorkspaceClient
     from databricks.sdk.core import Config
 
-    cfg = Config(
+    settings: dict[str, Any] = {
         **config.client_kwargs(),
-        clock=_NoRetryClock(),
-        retry_timeout_seconds=1,
-        http_timeout_seconds=60,
-    )
-    return WorkspaceClient(config=cfg)
+        "clock": _NoRetryClock(),
+        "retry_timeout_seconds": 1,
+        "http_timeout_seconds": 60,
+    }
+    return WorkspaceClient(config=Config(**settings))
 
 
 def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
@@ -121,6 +122,7 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
     workspace `label`; other exceptions are returned as they are (bugs stay visible)."""
     import requests
     from databricks.sdk import errors as sdk
+    from databricks.sdk.errors.base import DatabricksError
 
     if isinstance(error, StandbyError):
         return error
@@ -134,13 +136,20 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
             retry_after=getattr(error, "retry_after_secs", None),
             hint="It is throttling or busy; rerun later: work already done is not repeated.",
         )
+    if isinstance(error, sdk.InternalError | sdk.DeadlineExceeded):
+        status = 500 if isinstance(error, sdk.InternalError) else 504
+        return Unreachable(
+            f"{where} answered {status} (a server error) while {doing}{tried}: {error}",
+            hint="The workspace is failing, not refusing: check its health and rerun later; "
+            "work already done is not repeated.",
+        )
     if isinstance(error, requests.ConnectionError | requests.Timeout):
         return Unreachable(
             f"{where} cannot be reached ({doing}{tried}): {type(error).__name__}.",
             hint="Check that it is up and that its host in standby.yml is right; rerun to "
             "finish: work already done is not repeated.",
         )
-    if not isinstance(error, sdk.DatabricksError):
+    if not isinstance(error, DatabricksError):
         return error
     if isinstance(error, sdk.Unauthenticated | sdk.PermissionDenied):
         return AccessDenied(
@@ -155,8 +164,9 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
 
 
 def stops_the_run(error: StandbyError) -> bool:
-    """Whether an error ends a whole export or sync: the workspace cannot be reached. One
-    still throttled after every retry fails only its object, which waits for a rerun."""
+    """Whether an error ends a whole export or sync: the workspace cannot be reached, or
+    kept answering 500. One still throttled after every retry fails only its object,
+    which waits for a rerun."""
     return isinstance(error, Unreachable) and not isinstance(error, Throttled)
 
 

@@ -1,7 +1,10 @@
 """Diff: per object added, removed or changed, and per changed object the field paths with
 their old and new values. Two snapshots are compared as on the second one's site (mapping
-rules and storage locations translated), with each standby job's pause state read back
-from its tag, so that a freshly synced DR workspace compares equal to its primary.
+rules and storage locations translated, locations in one spelling), so that a freshly
+synced DR workspace compares equal to its primary, and `diff A B` reports the objects and
+fields that `diff B A` does. A standby's job and its primary's are compared with the two
+pause states apart: the primary's real one against the one the standby recorded, and the
+standby's real one, which must be PAUSED (`kinds.jobs.pause_views`).
 """
 
 from __future__ import annotations
@@ -11,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from standby.config import Config
-from standby.workspace.kinds import Doc, select
-from standby.workspace.kinds.jobs import as_on_primary
+from standby.workspace.kinds import Doc, kind, select
+from standby.workspace.kinds.jobs import from_bundle, held_by_standby, pause_notes, pause_views
 from standby.workspace.mapping import translate
-from standby.workspace.normalize import list_key
+from standby.workspace.normalize import list_key, with_plain_locations
 from standby.workspace.snapshot import Snapshot
 
 
@@ -71,9 +74,25 @@ def compare(old: Any, new: Any, path: str = "") -> list[FieldChange]:
     return [] if old == new else [FieldChange(path, old, new)]
 
 
-def comparable(kind_name: str, doc: Doc) -> Doc:
-    """A document as diff compares it: a standby's job reads as its primary's."""
-    return as_on_primary(doc) if kind_name == "jobs" else doc
+def comparable(kind_name: str, a: Doc, b: Doc) -> tuple[Doc, Doc]:
+    """Two documents of one object as diff compares them: locations in one spelling, and
+    a standby's job beside its primary's with the pause states apart."""
+    spec = kind(kind_name)
+    a, b = with_plain_locations(spec, a), with_plain_locations(spec, b)
+    side = _standby_side(kind_name, a, b)
+    if side is None:
+        return a, b
+    if side == 1:
+        return pause_views(a, b)
+    seen_b, seen_a = pause_views(b, a)
+    return seen_a, seen_b
+
+
+def _standby_side(kind_name: str, a: Doc, b: Doc) -> int | None:
+    """1 when `b` is a standby's copy of the job `a`, 0 when `a` is one of `b`, else None."""
+    if kind_name != "jobs" or held_by_standby(a) == held_by_standby(b):
+        return None
+    return 1 if held_by_standby(b) else 0
 
 
 def diff_snapshots(
@@ -105,8 +124,31 @@ def diff_snapshots(
             elif name not in left:
                 result.objects.append(ObjectDiff(kind_name, name, "added"))
             else:
-                old, new = comparable(kind_name, left[name]), comparable(kind_name, right[name])
-                changes = compare(old, new)
-                if changes:
-                    result.objects.append(ObjectDiff(kind_name, name, "changed", changes))
+                changes = compare(*comparable(kind_name, left[name], right[name]))
+                if not changes:
+                    continue
+                result.objects.append(ObjectDiff(kind_name, name, "changed", changes))
+                side = _standby_side(kind_name, left[name], right[name])
+                if side is not None:
+                    pair = (left[name], right[name])
+                    where = (result.a, result.b)[side]
+                    result.notes += pause_notes(name, pair[1 - side], pair[side], where=where)
+    result.notes += _bundle_notes(result, translated.objects, b.objects)
     return result
+
+
+def _bundle_notes(
+    diff: Diff, a: dict[str, dict[str, Doc]], b: dict[str, dict[str, Doc]]
+) -> list[str]:
+    """Which differing jobs Asset Bundles deployed: sync leaves those to their bundle."""
+    owned = [
+        o.name
+        for o in diff.objects
+        if o.kind == "jobs"
+        and any(from_bundle(side.get("jobs", {}).get(o.name, {})) for side in (a, b))
+    ]
+    return [
+        f"jobs/{name}: deployed by a Databricks Asset Bundle; `standby config sync` leaves it "
+        "to its bundle (deploy the bundle there, or sync with --include-bundle-jobs)"
+        for name in owned
+    ]

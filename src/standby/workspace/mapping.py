@@ -71,9 +71,26 @@ def apply_rules(
             old, new = rule.values.get(from_site), rule.values.get(to_site)
             if old is None or new is None:
                 continue
-            if value == old or (rule.match == "prefix" and value.startswith(old)):
-                container[key] = new + value[len(old) :]
+            mapped = _mapped(value, old, new, prefix=rule.match == "prefix")
+            if mapped is not None:
+                container[key] = mapped
                 break
+
+
+def _mapped(value: str, old: str, new: str, *, prefix: bool) -> str | None:
+    """`value` with `old` replaced by `new`, or None when the rule does not apply. A URL
+    prefix matches at a path boundary whatever its trailing slash, so that a rule maps
+    back exactly what it mapped forth (`diff B A` sees what `diff A B` sees)."""
+    if value == old:
+        return new
+    if not prefix:
+        return None
+    if "://" in old:
+        old, new = old.rstrip("/"), new.rstrip("/")
+        if value == old or value.startswith(old + "/"):
+            return new + value[len(old) :]
+        return None
+    return new + value[len(old) :] if value.startswith(old) else None
 
 
 def _map_locations(

@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from standby.errors import UnsupportedURI
+from standby.storage.url import normalize
 from standby.workspace.kinds import Doc, Kind, Ref
 
 # Fields that identify an element of a list, tried in order; `tasks[ingest]` reads better
@@ -52,7 +54,24 @@ def canonical(kind: Kind, body: Doc) -> Doc:
         field = path.rsplit(".", 1)[-1]
         for holder in holders(doc, path):
             holder.pop(field, None)
-    return prune(doc)
+    pruned: Doc = prune(doc)
+    return pruned
+
+
+def with_plain_locations(kind: Kind, doc: Doc) -> Doc:
+    """`doc` with each storage location in one spelling (`s3://b/x/` as `s3://b/x`), as
+    standby maps them between sites: one place written two ways is not a difference."""
+    if not kind.locations:
+        return doc
+    out = copy.deepcopy(doc)
+    for path in kind.locations:
+        field = path.rsplit(".", 1)[-1]
+        for holder in holders(out, path):
+            try:
+                holder[field] = normalize(str(holder[field]))
+            except UnsupportedURI:
+                continue  # not a URL standby knows: compared as written
+    return out
 
 
 @dataclass(frozen=True)

@@ -81,6 +81,7 @@ def sync_sites(
     dry_run: bool = False,
     prune: bool = False,
     refresh_secrets: bool = False,
+    include_bundle_jobs: bool = False,
     workers: int = WORKERS,
     progress: Progress = no_progress,
 ) -> SyncResult:
@@ -93,7 +94,7 @@ def sync_sites(
     snapshot = load_side(source, config, kinds=chosen, workers=workers, progress=progress)
     return sync(
         snapshot,
-        open_workspace(config, target, dry_run=dry_run),
+        open_workspace(config, target),
         config=config,
         target_site=target,
         kinds=chosen,
@@ -101,6 +102,7 @@ def sync_sites(
         secrets=secret_source(config.workspace_sync.secrets),
         refresh_secrets=refresh_secrets,
         dry_run=dry_run,
+        include_bundle_jobs=include_bundle_jobs,
         workers=workers,
         progress=progress,
     )

@@ -8,6 +8,8 @@ What it guarantees:
   that names nothing on the target fails its object, loudly, and nothing is guessed.
 - Idempotent: an object equal after translation (`mapping`) is left alone.
 - Jobs arrive with every trigger PAUSED and the primary's pause state in a tag.
+- A job deployed by an Asset Bundle (on either side) belongs to its bundle: it, and its
+  permissions, are left alone and listed in `left_alone`, unless `include_bundle_jobs`.
 - Secret values come from the configured provider only; keys it cannot fill are listed.
 - `prune` deletes target objects the source lacks, never when the source is incomplete.
 - An unreachable target stops the run (Unreachable, naming what is not synced yet); any
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from standby.config import Config
 from standby.errors import Partial, Refused, StandbyError, Unreachable
@@ -25,11 +28,12 @@ from standby.workspace.client import Workspace, parallel, stops_the_run
 from standby.workspace.diff import FieldChange, compare
 from standby.workspace.export import WORKERS, Inventory, Progress, no_progress, take_inventory
 from standby.workspace.kinds import Doc, Remote, kind, select
-from standby.workspace.kinds.jobs import paused_for_standby
+from standby.workspace.kinds.jobs import from_bundle, paused_for_standby
 from standby.workspace.mapping import Translation, translate
-from standby.workspace.normalize import holders, rewrite_refs
+from standby.workspace.normalize import holders, rewrite_refs, with_plain_locations
 from standby.workspace.secrets import SecretSource
 from standby.workspace.snapshot import Snapshot
+from standby.workspace.wrappers import dry_run_of
 
 DONE, PLANNED, FAILED, UNCHANGED = "done", "planned", "failed", "unchanged"
 
@@ -54,6 +58,7 @@ class SyncResult:
     secrets_set: list[str] = field(default_factory=list)
     secrets_deleted: list[str] = field(default_factory=list)
     secrets_unfilled: list[str] = field(default_factory=list)
+    left_alone: list[str] = field(default_factory=list)  # jobs owned by Asset Bundles
 
     @property
     def changes(self) -> list[Action]:
@@ -68,16 +73,26 @@ class SyncResult:
         return [f"{a.kind}/{a.name}" for a in self.failed if a.op != "delete"]
 
     def check(self) -> None:
-        """Raise Partial when an object failed or a secret could not be filled."""
-        if self.failed or self.secrets_unfilled:
-            parts = [f"{a.kind}/{a.name}: {a.error}" for a in self.failed]
-            parts += [f"secret {s}" for s in self.secrets_unfilled]
+        """Raise Partial when an object failed or a secret could not be filled (on a dry
+        run: would fail; nothing was changed)."""
+        if not self.failed and not self.secrets_unfilled:
+            return
+        parts = [f"{a.kind}/{a.name}: {a.error}" for a in self.failed]
+        parts += [f"secret {s}" for s in self.secrets_unfilled]
+        listed = "\n".join(f"- {p}" for p in parts)
+        counts = (
+            f"{len(self.failed)} object(s) {'would fail' if self.dry_run else 'failed'} and "
+            f"{len(self.secrets_unfilled)} secret(s) could not be filled"
+        )
+        if self.dry_run:
             raise Partial(
-                f"The sync did not finish: {len(self.failed)} object(s) failed and "
-                f"{len(self.secrets_unfilled)} secret(s) could not be filled; the rest is "
-                "synced.\n" + "\n".join(f"- {p}" for p in parts),
-                hint="Fix these and rerun `standby config sync`: it picks up where it stopped.",
+                f"Dry run: the sync would not finish: {counts}. Nothing was changed.\n{listed}",
+                hint="Fix these, then run `standby config sync` without --dry-run.",
             )
+        raise Partial(
+            f"The sync did not finish: {counts}; the rest is synced.\n{listed}",
+            hint="Fix these and rerun `standby config sync`: it picks up where it stopped.",
+        )
 
 
 @dataclass
@@ -88,6 +103,7 @@ class _Run:
     result: SyncResult
     dry_run: bool
     pending: set[tuple[str, str]]
+    owned: set[tuple[str, str]]  # (kind, name) that Asset Bundles own: left alone
 
 
 def sync(
@@ -101,11 +117,14 @@ def sync(
     secrets: SecretSource | None = None,
     refresh_secrets: bool = False,
     dry_run: bool = False,
+    include_bundle_jobs: bool = False,
     workers: int = WORKERS,
     progress: Progress = no_progress,
 ) -> SyncResult:
-    """Make `target` match `source` (see the module's guarantees). With `dry_run` the
-    target must be composed to record writes (`open_workspace(..., dry_run=True)`)."""
+    """Make `target` match `source` (see the module's guarantees). With `dry_run` nothing
+    is written, whatever `target` is: its writes are recorded instead (`dry_run_of`)."""
+    if dry_run:
+        target = dry_run_of(target)
     chosen = [k for k in select(kinds) if k in source.objects]
     if prune and source.missing:
         raise Refused(
@@ -119,31 +138,23 @@ def sync(
     )
     for name, doc in translation.objects.get("jobs", {}).items():
         translation.objects["jobs"][name] = paused_for_standby(doc)
+    owned = set() if include_bundle_jobs else _bundle_owned(translation.objects, inv)
+    for kind_name, name in owned:
+        translation.objects.get(kind_name, {}).pop(name, None)
     result = SyncResult(
         source=source.site or "source", target=target.label, dry_run=dry_run, kinds=chosen
     )
+    result.left_alone = sorted(f"{k}/{n}" for k, n in owned if k == "jobs")
     pending = {(k, n) for k in chosen for n in translation.objects[k]}
-    run = _Run(target, inv, translation, result, dry_run, pending)
+    run = _Run(target, inv, translation, result, dry_run, pending, owned)
     try:
-        for kind_name in chosen:
-            names = sorted(translation.objects[kind_name])
-            done = 0
-            for wave in _waves(kind_name, translation.objects[kind_name]):
-                parallel(lambda n, k=kind_name: _apply(run, k, n), wave, workers=workers)
-                done += len(wave)
-                progress(f"syncing {kind_name}", done, len(names))
+        _write(run, chosen, workers=workers, progress=progress)
         if "secret_scopes" in chosen:
             _fill_secrets(run, secrets, refresh=refresh_secrets, prune=prune)
         if prune:
-            for kind_name in reversed(chosen):
-                for name in sorted(
-                    set(inv.snapshot.objects[kind_name]) - set(translation.objects[kind_name])
-                ):
-                    _delete(run, kind_name, name)
+            _prune(run, chosen)
     except Unreachable as e:
-        left = sorted(f"{k}/{n}" for k, n in run.pending)
-        shown = ", ".join(left[:50]) + (f" and {len(left) - 50} more" if len(left) > 50 else "")
-        e.message += f" Not synced yet: {shown or 'nothing'}."
+        e.message += _not_done(run)
         raise
     order = {k: i for i, k in enumerate(chosen)}
     # In the order they were made: writes by kind, then deletes in reverse dependency order.
@@ -151,6 +162,47 @@ def sync(
         key=lambda a: (a.op == "delete", order[a.kind] * (-1 if a.op == "delete" else 1), a.name)
     )
     return result
+
+
+def _not_done(run: _Run) -> str:
+    """What the target still lacks when the run stops, for the error's message."""
+    left = sorted(f"{k}/{n}" for k, n in run.pending)
+    shown = ", ".join(left[:50]) + (f" and {len(left) - 50} more" if len(left) > 50 else "")
+    if run.dry_run:
+        return f" Not planned yet (dry run; nothing was changed): {shown or 'nothing'}."
+    return f" Not synced yet: {shown or 'nothing'}."
+
+
+def _write(run: _Run, chosen: list[str], *, workers: int, progress: Progress) -> None:
+    """Create or update every object of the chosen kinds, in dependency order."""
+    for kind_name in chosen:
+        docs = run.translation.objects[kind_name]
+        done = 0
+        for wave in _waves(kind_name, docs):
+            parallel(partial(_apply, run, kind_name), wave, workers=workers)
+            done += len(wave)
+            progress(f"syncing {kind_name}", done, len(docs))
+
+
+def _prune(run: _Run, chosen: list[str]) -> None:
+    """Delete the target's objects the source lacks (not those bundles own), in reverse
+    dependency order."""
+    for kind_name in reversed(chosen):
+        kept = set(run.translation.objects[kind_name])
+        kept |= {n for k, n in run.owned if k == kind_name}
+        for name in sorted(set(run.inv.snapshot.objects[kind_name]) - kept):
+            _delete(run, kind_name, name)
+
+
+def _bundle_owned(objects: dict[str, dict[str, Doc]], inv: Inventory) -> set[tuple[str, str]]:
+    """The jobs an Asset Bundle deployed on either side, and their permissions, as
+    (kind, name): their bundle owns them, on the target too."""
+    held = {name: r.body for name, r in inv.remotes.get("jobs", {}).items()}  # as listed
+    names = {
+        name for docs in (objects.get("jobs", {}), held) for name, doc in docs.items()
+        if from_bundle(doc)
+    }  # fmt: skip
+    return {("jobs", n) for n in names} | {("permissions", f"jobs/{n}") for n in names}
 
 
 def _waves(kind_name: str, docs: dict[str, Doc]) -> list[list[str]]:
@@ -188,7 +240,8 @@ def _apply(run: _Run, kind_name: str, name: str) -> None:
     if current is not None:
         held = run.inv.snapshot.objects[kind_name].get(name, {})
         action.fields = compare(
-            _settable(spec.filled_apart, held), _settable(spec.filled_apart, desired)
+            with_plain_locations(spec, _settable(spec.filled_apart, held)),
+            with_plain_locations(spec, _settable(spec.filled_apart, desired)),
         )
         if not action.fields:
             action.op = action.status = UNCHANGED

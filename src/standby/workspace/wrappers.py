@@ -1,6 +1,6 @@
 """What is composed around a workspace, and the one factory that composes it: retries
-of each HTTP request (429/503 always, a lost connection only when resending is safe), and
-dry-run over the Workspace protocol (reads pass through, writes are recorded, not made).
+of each HTTP request (429/503 always; a lost connection or a 500 only when resending is
+safe), and dry-run over the Workspace protocol (reads pass through, writes are recorded).
 """
 
 from __future__ import annotations
@@ -29,8 +29,9 @@ IDEMPOTENT = ("GET", "HEAD", "PUT")  # safe to send again after a lost connectio
 
 class RetryPolicy:
     """When one HTTP request is sent again. A 429/503 always (the workspace did not act),
-    after Retry-After or exponential backoff with jitter; a lost connection only for an
-    idempotent request, since a create may have happened (sync then finds it by name).
+    after Retry-After or exponential backoff with jitter; a lost connection or a server
+    error (500, 504) only for an idempotent request, since a create may have happened
+    (sync then finds it by name).
     Applied per request: a listing of many pages must not start over for one 429."""
 
     def __init__(
@@ -78,7 +79,7 @@ class RetryPolicy:
         return None
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
+        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return ceiling * (0.5 + self.jitter() / 2)
 
 
@@ -128,6 +129,11 @@ class DryRunWorkspace:
         self.writes.append(f"delete secret {scope}/{key}")
 
 
+def dry_run_of(ws: Workspace) -> Workspace:
+    """`ws` with its writes recorded, not made (itself when it records them already)."""
+    return ws if isinstance(ws, DryRunWorkspace) else DryRunWorkspace(ws)
+
+
 def connect(
     client: WorkspaceClient,
     *,
@@ -139,7 +145,7 @@ def connect(
     client, the protocol adapter over it, and dry-run outermost (a dry run never even
     tries a write)."""
     ws: Workspace = SdkWorkspace(with_retries(client, retry or RetryPolicy()), label=label)
-    return DryRunWorkspace(ws) if dry_run else ws
+    return dry_run_of(ws) if dry_run else ws
 
 
 def open_workspace(config: Config, site: str, *, dry_run: bool = False) -> Workspace:

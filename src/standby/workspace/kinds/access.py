@@ -60,7 +60,7 @@ def _permissions(w: WorkspaceClient) -> Iterator[Remote]:
 def _read_acl(w: WorkspaceClient, item: Remote) -> Remote:
     answer = w.api_client.do("GET", f"/api/2.0/permissions/{item.id}")
     acl: dict[str, str] = {}
-    for entry in answer.get("access_control_list", []):  # type: ignore[union-attr]
+    for entry in answer.get("access_control_list", []):
         field = next((p for p in PRINCIPALS if entry.get(p)), None)
         levels = [
             p["permission_level"]
@@ -116,7 +116,7 @@ def _privileges(w: WorkspaceClient, api_id: str) -> dict[str, list[str]]:
     answer = w.api_client.do("GET", f"{UC_GRANTS}/{api_id}")
     return {
         str(a["principal"]): sorted(a.get("privileges") or [])
-        for a in answer.get("privilege_assignments", [])  # type: ignore[union-attr]
+        for a in answer.get("privilege_assignments", [])
         if a.get("privileges")
     }
 

@@ -110,7 +110,7 @@ def posted(
     `create_path` answers the id in `id_field`; POST `edit_path` (`{id}` filled) changes it."""
 
     def create(w: WorkspaceClient, name: str, doc: Doc) -> str:
-        return str(w.api_client.do("POST", create_path, body=request(doc))[id_field])  # type: ignore[index]
+        return str(w.api_client.do("POST", create_path, body=request(doc))[id_field])
 
     def update(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
         body = {**request(doc), id_field: item.id}

@@ -2,7 +2,8 @@
 
 A job arrives on the standby with its schedule, trigger or continuous run PAUSED and the
 primary's own state in the tag PAUSE_TAG, so that a failover unpauses exactly the jobs
-that were running on the primary (`unpaused_on_primary`).
+that were running on the primary (`unpaused_on_primary`). A job deployed by a Databricks
+Asset Bundle (`deployment.kind == BUNDLE`) belongs to its bundle (`from_bundle`).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def _job_doc(settings: Doc) -> Doc:
 
 
 def _create(w: WorkspaceClient, name: str, doc: Doc) -> str:
-    return str(w.api_client.do("POST", "/api/2.2/jobs/create", body=doc)["job_id"])  # type: ignore[index]
+    return str(w.api_client.do("POST", "/api/2.2/jobs/create", body=doc)["job_id"])
 
 
 def _reset(w: WorkspaceClient, item: Remote, doc: Doc) -> None:
@@ -110,21 +111,59 @@ def paused_for_standby(doc: Doc) -> Doc:
     return out
 
 
-def as_on_primary(doc: Doc) -> Doc:
-    """Undo `paused_for_standby`, so a standby's job compares equal to the primary's."""
-    tags = dict(doc.get("tags") or {})
-    state = tags.pop(PAUSE_TAG, None)
-    if state is None:
-        return doc
-    out = {k: v for k, v in doc.items() if k != "tags"}
-    if tags:
-        out["tags"] = tags
-    for trigger in TRIGGERS:
-        if isinstance(doc.get(trigger), dict):
-            out[trigger] = {**doc[trigger], "pause_status": state}
-    return out
-
-
 def unpaused_on_primary(jobs: dict[str, Doc]) -> list[str]:
     """The names of the jobs a failover should unpause: those running on the primary."""
     return sorted(name for name, doc in jobs.items() if primary_pause_state(doc) == UNPAUSED)
+
+
+def held_by_standby(doc: Doc) -> bool:
+    """Whether a job is a standby's copy: it records the primary's pause state in a tag."""
+    return PAUSE_TAG in (doc.get("tags") or {})
+
+
+def pause_views(primary: Doc, standby: Doc) -> tuple[Doc, Doc]:
+    """A primary's job and a standby's copy as diff compares them, the two pause states
+    apart: the primary's real state against the one the standby recorded (both as the
+    tag), and the standby's real state only where it is not PAUSED, as it should be."""
+    seen_primary = {k: _without_pause(v) if k in TRIGGERS else v for k, v in primary.items()}
+    state = primary_pause_state(primary)
+    if state is not None:
+        seen_primary["tags"] = {**(primary.get("tags") or {}), PAUSE_TAG: state}
+    seen_standby = dict(standby)
+    for trigger in TRIGGERS:
+        held = standby.get(trigger)
+        if isinstance(held, dict) and held.get("pause_status", UNPAUSED) == PAUSED:
+            seen_standby[trigger] = _without_pause(held)
+    return seen_primary, seen_standby
+
+
+def pause_notes(name: str, primary: Doc, standby: Doc, *, where: str) -> list[str]:
+    """In words, how a standby's copy (on `where`) differs from its primary in pause state."""
+    notes = []
+    recorded = (standby.get("tags") or {}).get(PAUSE_TAG)
+    for trigger in TRIGGERS:
+        held = standby.get(trigger)
+        if isinstance(held, dict) and held.get("pause_status", UNPAUSED) != PAUSED:
+            notes.append(
+                f"jobs/{name}: its {trigger} is {held.get('pause_status', UNPAUSED)} on "
+                f"{where}, where a standby job stays PAUSED until failover"
+            )
+    state = primary_pause_state(primary)
+    if state is not None and recorded != state:
+        notes.append(
+            f"jobs/{name}: the primary's {state} is recorded on {where} as {recorded} "
+            f"(a failover goes by the record; `standby config sync` updates it)"
+        )
+    return notes
+
+
+def _without_pause(trigger: object) -> object:
+    if not isinstance(trigger, dict):
+        return trigger
+    return {k: v for k, v in trigger.items() if k != "pause_status"}
+
+
+def from_bundle(doc: Doc) -> bool:
+    """Whether a Databricks Asset Bundle deployed the job: its bundle owns it."""
+    deployment = doc.get("deployment")
+    return isinstance(deployment, dict) and deployment.get("kind") == "BUNDLE"
