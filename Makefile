@@ -34,7 +34,7 @@ java:
 test: $(STAMP) $(AZURITE) java
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
-	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 --dist loadgroup -q
+	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

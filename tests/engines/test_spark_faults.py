@@ -104,7 +104,6 @@ def _wait_until(check: Callable[[], bool], timeout: float, what: str) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("spark")  # a JVM of its own: not beside the session's
 def test_sigkill_of_the_driver_mid_batch_then_threads_finish_without_recopying(
     make_root: Callable[[str], Root], tmp_path: Path
 ) -> None:
