@@ -17,4 +17,3 @@ def spark(s3_server: S3Server, tmp_path_factory: pytest.TempPathFactory) -> Iter
         yield handle
     finally:
         handle.session.stop()
-
