@@ -124,13 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     try:
         rows.append(("Spark local[2] start-up (once per process)", f"{startup:.1f} s", ""))
         spark = SparkExecutor(session=session)
-        for fn in (
-            lambda: bench_copy(work, spark, args.gib, args.files, args.runs),
-            lambda: bench_overhead(work, spark, args.tiny, args.runs),
-        ):
-            for row in fn():
-                rows.append(row)
-                print(" | ".join(row), file=sys.stderr, flush=True)
+        measured = bench_copy(work, spark, args.gib, args.files, args.runs)
+        measured += bench_overhead(work, spark, args.tiny, args.runs)
+        for row in measured:
+            rows.append(row)
+            print(" | ".join(row), file=sys.stderr, flush=True)
     finally:
         session.stop()
         shutil.rmtree(work, ignore_errors=True)

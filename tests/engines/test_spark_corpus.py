@@ -38,7 +38,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> dict[str, Any]:
     return json.loads(out.out) if out.out.strip() else {}
 
 
-def _read(uri: str, version: int | None, options: dict[str, str]) -> object:
+def _read(uri: str, version: int | None, options: dict[str, str]) -> Any:
     try:
         return read(uri, version, storage_options=options)
     except Exception:  # deltalake cannot read this version of the source either
@@ -55,7 +55,7 @@ def _same_at_every_version(
         if want is None:
             continue
         got = read(copy, version, storage_options=options)
-        assert same_rows(got, want), f"version {version}"  # type: ignore[arg-type]
+        assert same_rows(got, want), f"version {version}"
         compared += 1
     return compared
 

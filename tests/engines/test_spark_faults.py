@@ -127,7 +127,8 @@ def test_sigkill_of_the_driver_mid_batch_then_threads_finish_without_recopying(
         driver.kill()
         driver.wait()
         for pid in spawned:  # they notice the driver is gone and exit
-            _wait_until(lambda pid=pid: not Path(f"/proc/{pid}").exists(), 60, f"{pid} lives")
+            proc = Path(f"/proc/{pid}")
+            _wait_until(lambda proc=proc: not proc.exists(), 60, f"{pid} lives")  # type: ignore[misc]
     finished = data_files(str(dst))
     assert 5 <= len(finished) < FILES, len(finished)  # killed mid-batch
     assert not list((dst / "_delta_log").glob("*.json")) if (dst / "_delta_log").exists() else 1

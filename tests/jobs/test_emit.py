@@ -137,7 +137,8 @@ def test_apply_creates_then_updates_by_name(
     (job,) = dr.client().jobs.list(name="standby-replicate", expand_tasks=True)
     assert str(job.job_id) == first["job_id"]
     assert job.settings is not None and job.settings.job_clusters is not None
-    assert job.settings.job_clusters[0].new_cluster.num_workers == 8  # type: ignore[union-attr]
+    cluster = job.settings.job_clusters[0].new_cluster
+    assert cluster is not None and cluster.num_workers == 8
     planned = _emit(capsys, "--json", "replicate", "--apply", "--dry-run")
     assert planned["action"] == "would update"
 
