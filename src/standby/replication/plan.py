@@ -3,11 +3,11 @@ protected table of standby.yml mapped from the primary site to the DR site."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from standby.config import Config
-from standby.control import initialize, require_replication_allowed
-from standby.errors import BadInput, Refused
+from standby.control import initialize, read_control, require_replication_allowed
+from standby.errors import BadInput, Refused, StandbyError
 from standby.replication.follow import Pair
 
 
@@ -17,6 +17,13 @@ class ConfiguredPairs:
     epoch: int
     unresolved: list[str]  # protected entries with no storage location to replicate
     roots: list[Pair]  # each storage root involved: primary root -> DR root
+    root_of: dict[Pair, Pair] = field(default_factory=dict)  # each pair's root pair
+
+    def fenced(self) -> dict[Pair, str]:
+        """Why replication is fenced, for each pair whose root's control objects fence it
+        (reads only; roots not initialised yet are not fenced)."""
+        why = {root: reason for root in self.roots if (reason := fence_reason(root))}
+        return {pair: why[root] for pair, root in self.root_of.items() if root in why}
 
     def fence(self) -> None:
         """Raise Refused unless every root pair still allows replication at our epoch."""
@@ -36,6 +43,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     pairs: list[Pair] = []
     unresolved: list[str] = []
     roots: set[str] = set()
+    root_names: dict[Pair, str] = {}
     for entry in config.protected.tables:
         if entry.location is None:
             unresolved.append(entry.table or "?")
@@ -48,7 +56,10 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
             )
         roots.add(located[0])
         target = config.map_location(entry.location, primary, dr)
-        pairs.append(_pair(config, entry.location, target, config.tier(entry.tier).rpo))
+        pair = _pair(config, entry.location, target, config.tier(entry.tier).rpo)
+        name = entry.table if entry.table and not entry.is_glob else None
+        pairs.append(replace(pair, name=name, tier=entry.tier))
+        root_names[pairs[-1]] = located[0]
     epoch = 0
     root_pairs = [
         _pair(config, config.site(primary).storage[n], config.site(dr).storage[n], None)
@@ -60,7 +71,24 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
             initialize(src_root, site=primary, role="primary")
             initialize(dst_root, site=dr, role="replica")
             epoch = require_replication_allowed(src_root, dst_root)
-    return ConfiguredPairs(pairs, epoch, unresolved, root_pairs)
+    by_name = dict(zip(sorted(roots), root_pairs, strict=True))
+    root_of = {pair: by_name[name] for pair, name in root_names.items()}
+    return ConfiguredPairs(pairs, epoch, unresolved, root_pairs, root_of)
+
+
+def fence_reason(root: Pair) -> str | None:
+    """Why the control objects of a root pair fence replication; None when they allow it
+    or do not exist yet (a pair never replicated)."""
+    try:
+        src_root, dst_root = root.stores()
+        if read_control(src_root) is None or read_control(dst_root) is None:
+            return None
+        require_replication_allowed(src_root, dst_root)
+    except Refused as e:
+        return e.message
+    except StandbyError:  # unreadable: each table's own status says so
+        return None
+    return None
 
 
 def _pair(config: Config, source: str, target: str, rpo: float | None) -> Pair:

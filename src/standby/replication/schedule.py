@@ -12,7 +12,7 @@ import heapq
 import itertools
 import math
 import time
-from collections.abc import Callable, Hashable, Iterable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from threading import Event
 from typing import TYPE_CHECKING, Generic, Protocol, TypeVar
@@ -134,11 +134,7 @@ def run_polls(
                     schedule.drop(key)
 
 
-def tier_intervals(config: Config, sources: Iterable[str]) -> dict[str, float | None]:
-    """Each source's poll interval from its tier in standby.yml (None: not followed,
-    backups only); a source standby.yml does not protect gets None as well."""
-    out: dict[str, float | None] = {}
-    for source in sources:
-        entry = config.protected_table(location=source)
-        out[source] = config.tier(entry.tier).poll if entry is not None else None
-    return out
+def poll_interval(config: Config, tier: str | None) -> float | None:
+    """Seconds between polls of a table of `tier` (None: not followed, backups only; a
+    table standby.yml gives no tier is not followed either)."""
+    return config.tier(tier).poll if tier is not None else None
