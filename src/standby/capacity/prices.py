@@ -73,11 +73,15 @@ def poll_requests(polls: float) -> Requests:
 
 
 def commit_requests(commits: int, sizes: list[int]) -> Requests:
-    """Replicating `commits` commits that add files of `sizes` bytes.
+    """Replicating `commits` commits that add files of `sizes` bytes, each in a pass of its
+    own (a follower that polls faster than the table commits; a pass that finds several
+    commits costs less).
 
-    Per commit: read it at the source, put it and the replica's state. Per file: a head
-    on the replica (is it there?), a read at the source, and its put: one request, or a
-    multipart upload (create, one per 8 MiB part, complete) above one part.
+    Per pass: read the new commit and the source's commit at the replica's version (the
+    replica's identity), read the replica's state twice (before it is written, so that a
+    promotion is never lost) and write it with the commit. Per file: a head on the replica
+    (is it there?), a read at the source, and its put: one request, or a multipart upload
+    (create, one per 8 MiB part, complete) above one part.
     """
     writes = sum(1 if s <= PART else -(-s // PART) + 2 for s in sizes)
-    return Requests(read=commits + 2 * len(sizes), write=2 * commits + writes)
+    return Requests(read=4 * commits + 2 * len(sizes), write=2 * commits + writes)
