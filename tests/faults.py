@@ -4,52 +4,37 @@
     store = LostResponseStore(root.store(), "put")        # the put lands, its reply is lost
     store = TruncatingStore(root.store(), after=1)        # streams break after one chunk
     store = FlipLastByteStore(root.store())               # reads return corrupted bytes
-    store = CountingStore(root.store()); store.calls["put"]
+    store = CountingStore(root.store()); store.calls["put"]   # standby.storage's own
+    store = RecordingStore(root.store()); store.landed        # every write, in order
 
-Compose with the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
+StoreWrapper and CountingStore are the library's (standby.storage.wrappers). Compose with
+the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
 The HTTP-level faults (503s, dropped connections, latency) are in tests/fault_proxy.py.
 """
 
 from __future__ import annotations
 
-from collections import Counter
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from standby.errors import StandbyError, Unreachable
-from standby.storage import ObjectInfo, ObjectStore, PutMode
+from standby.storage import CountingStore, ObjectStore, PutMode, StoreWrapper
+
+__all__ = [
+    "CountingStore",
+    "ErrorOnceStore",
+    "FlipLastByteStore",
+    "Landed",
+    "LostResponseStore",
+    "RecordingStore",
+    "StoreWrapper",
+    "TruncatingStore",
+]
 
 
 def unreachable(store: ObjectStore, method: str) -> StandbyError:
     return Unreachable(f"injected: {method} on {store.url} failed", path=store.url)
-
-
-class StoreWrapper:
-    """Delegates every ObjectStore method to `inner`; subclasses override one."""
-
-    def __init__(self, inner: ObjectStore):
-        self.inner = inner
-        self.url = inner.url
-
-    def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
-        return self.inner.list(prefix, offset=offset)
-
-    def head(self, path: str) -> ObjectInfo:
-        return self.inner.head(path)
-
-    def get(self, path: str) -> bytes:
-        return self.inner.get(path)
-
-    def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
-        return self.inner.stream(path, chunk_size=chunk_size)
-
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
-        self.inner.put(path, data, mode=mode)
-
-    def copy(self, src: str, dst: str) -> None:
-        self.inner.copy(src, dst)
-
-    def delete(self, path: str) -> None:
-        self.inner.delete(path)
 
 
 class ErrorOnceStore(StoreWrapper):
@@ -138,21 +123,36 @@ class FlipLastByteStore(StoreWrapper):
             yield _flip_last(pending)
 
 
-class CountingStore(StoreWrapper):
-    """Counts the calls of every method in `calls` (a Counter keyed by method name)."""
+@dataclass(frozen=True)
+class Landed:
+    path: str
+    mode: str  # create | overwrite | copy
+
+
+class RecordingStore(StoreWrapper):
+    """Records every object written (puts and copies), in the order the writes completed."""
 
     def __init__(self, inner: ObjectStore):
         super().__init__(inner)
-        self.calls: Counter[str] = Counter()
-        for method in ("list", "head", "get", "stream", "put", "copy", "delete"):
-            setattr(self, method, self._counted(method, getattr(inner, method)))
+        self.landed: list[Landed] = []
+        self._lock = threading.Lock()
 
-    def _counted(self, method: str, real: Callable[..., object]) -> Callable[..., object]:
-        def counted(*args: object, **kwargs: object) -> object:
-            self.calls[method] += 1
-            return real(*args, **kwargs)
+    def put(
+        self,
+        path: str,
+        data: bytes | Iterable[bytes],
+        *,
+        mode: PutMode = "overwrite",
+        if_match: str | None = None,
+    ) -> None:
+        self.inner.put(path, data, mode=mode, if_match=if_match)
+        with self._lock:
+            self.landed.append(Landed(path, mode))
 
-        return counted
+    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
+        self.inner.copy_from(source, src_path, dst_path)
+        with self._lock:
+            self.landed.append(Landed(dst_path, "copy"))
 
 
 def _flip_last(data: bytes) -> bytes:

@@ -64,6 +64,11 @@ class AccessDenied(StandbyError):
     """The storage refused the credentials."""
 
 
+class BucketNotFound(BadInput):
+    """The bucket or container a storage URI names does not exist (S3 NoSuchBucket, Azure
+    ContainerNotFound): no object in it can be read or written."""
+
+
 class ProblemFound(StandbyError):
     """The operation ran and found a problem (verify failed, drift, RPO missed) (exit 1)."""
 
@@ -103,6 +108,11 @@ class Refused(StandbyError):
 
 class ObjectExists(Refused):
     """A put-if-absent found the object already there."""
+
+
+class ObjectChanged(Refused):
+    """A conditional overwrite (if_match) found another version of the object, or none:
+    someone else wrote it since it was read."""
 
 
 class TargetNotEmpty(Refused):

@@ -1,8 +1,8 @@
 """DESIGN.md section 4, invariants 1-8, each pinned on a real replication.
 
-The order tests record every write the replicator makes to an S3 (moto) target, through
-a wrapper of the real store: local -> local copies go through the kernel, not the store,
-so the target is remote for the wrapper to see each object land.
+The order tests record every write the replicator makes, through a wrapper of the real
+target store, local and S3 (moto): every copy is the target's `copy_from`, so the wrapper
+sees each object land on either (local copies once bypassed it, and these ran on S3 only).
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import deltalake
@@ -29,38 +27,13 @@ from standby.replication import Replicator, read_state, replicate_table
 from standby.replication.files import commit_files
 from standby.replication.status import table_status
 from standby.storage import ObjectStore, PutMode, open_store
-from tests.faults import CountingStore, StoreWrapper
+from tests.faults import CountingStore, Landed, RecordingStore, StoreWrapper
 from tests.replication._support import assert_valid_replica, grow, protected_config
 from tests.servers import Root
 from tests.tables.builders import batch
 from tests.tables.reading import CORPUS, read, same_rows
 
 # --- invariants 1-3: the order in which objects land ------------------------------------
-
-
-@dataclass(frozen=True)
-class Landed:
-    path: str
-    mode: str  # create | overwrite | copy
-
-
-class RecordingStore(StoreWrapper):
-    """Records every object written, in the order the writes completed."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.landed: list[Landed] = []
-        self._lock = threading.Lock()
-
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
-        self.inner.put(path, data, mode=mode)
-        with self._lock:
-            self.landed.append(Landed(path, mode))
-
-    def copy(self, src: str, dst: str) -> None:
-        self.inner.copy(src, dst)
-        with self._lock:
-            self.landed.append(Landed(dst, "copy"))
 
 
 def assert_landed_in_order(landed: list[Landed], source: str, *, present: set[str]) -> None:
@@ -144,26 +117,27 @@ def _split_checkpoint(table: Path, version: int) -> None:
     (log / "_last_checkpoint").write_text(json.dumps({**hint, "parts": 2}))
 
 
-@pytest.fixture
-def s3_target(make_root: Callable[[str], Root]) -> Root:
-    return make_root("s3")
+@pytest.fixture(params=["local", "s3"])
+def target_root(request: pytest.FixtureRequest, make_root: Callable[[str], Root]) -> Root:
+    """Every write reaches the store's wrappers on every backend (local copies too)."""
+    return make_root(request.param)
 
 
 @pytest.mark.parametrize("history", ["all", "checkpoint"])
 def test_commits_land_after_their_files_in_order_checkpoints_after(
-    history: str, tmp_path: Path, s3_target: Root
+    history: str, tmp_path: Path, target_root: Root
 ) -> None:
     source = str(tmp_path / "src")
     grow(source, 25, checkpoint_every=10)  # checkpoints at 9 and 19
     _split_checkpoint(tmp_path / "src", 19)  # a multi-part one
     assert deltalake.DeltaTable(source).version() == 24
-    first = _record(source, s3_target, "t", history=history)
+    first = _record(source, target_root, "t", history=history)
     assert_landed_in_order(first.landed, source, present=set())
     grow(source, 12, start=10_000, checkpoint_every=10)  # checkpoint 29, then commits 30-36
-    present = {o.path for o in s3_target.store("t").list("")}
-    again = _record(source, s3_target, "t", history=history)
+    present = {o.path for o in target_root.store("t").list("")}
+    again = _record(source, target_root, "t", history=history)
     assert_landed_in_order(again.landed, source, present=present)
-    assert assert_valid_replica(source, s3_target.join("t"), options=s3_target.storage_options)
+    assert assert_valid_replica(source, target_root.join("t"), options=target_root.storage_options)
 
 
 @pytest.mark.parametrize(
@@ -171,10 +145,10 @@ def test_commits_land_after_their_files_in_order_checkpoints_after(
 )
 @pytest.mark.parametrize("history", ["all", "checkpoint"])
 def test_order_holds_for_deletion_vectors_cdc_and_v2_checkpoints(
-    table: str, history: str, s3_target: Root
+    table: str, history: str, target_root: Root
 ) -> None:
     source = str(CORPUS / "delta-rs" / table)
-    recorded = _record(source, s3_target, "t", history=history)
+    recorded = _record(source, target_root, "t", history=history)
     assert_landed_in_order(recorded.landed, source, present=set())
     kinds = {classify(e.path).kind for e in recorded.landed}
     if table == "checkpoint-v2-table" and history == "checkpoint":
@@ -194,11 +168,18 @@ class IntruderStore(StoreWrapper):
         super().__init__(inner)
         self.path, self.data = path, data
 
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
+    def put(
+        self,
+        path: str,
+        data: bytes | Iterable[bytes],
+        *,
+        mode: PutMode = "overwrite",
+        if_match: str | None = None,
+    ) -> None:
         if path == self.path and self.data:
             self.inner.put(path, self.data, mode="create")
             self.data = b""
-        self.inner.put(path, data, mode=mode)
+        self.inner.put(path, data, mode=mode, if_match=if_match)
 
 
 def test_a_commit_written_meanwhile_is_not_overwritten(tmp_path: Path) -> None:

@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from standby.errors import ObjectExists, ObjectNotFound
-from standby.storage import ObjectStore, copy_object
+from standby.errors import BadInput, ObjectExists, ObjectNotFound
+from standby.storage import ObjectStore
 from tests.servers import Root
 
 MiB = 1 << 20
@@ -139,32 +139,32 @@ def test_copy_within_store(remote_root: Root) -> None:
     store.put("src/part-0.parquet", b"data")
     store.put("dst/part-0.parquet", b"stale")
 
-    store.copy("src/part-0.parquet", "dst/part-0.parquet")
-    store.copy("src/part-0.parquet", "new/dir/part-0.parquet")
+    store.copy_from(store, "src/part-0.parquet", "dst/part-0.parquet")
+    store.copy_from(store, "src/part-0.parquet", "new/dir/part-0.parquet")
 
     assert store.get("dst/part-0.parquet") == b"data"
     assert store.get("new/dir/part-0.parquet") == b"data"
     assert store.get("src/part-0.parquet") == b"data"
     with pytest.raises(ObjectNotFound):
-        store.copy("src/missing", "dst/missing")
+        store.copy_from(store, "src/missing", "dst/missing")
 
 
 @pytest.mark.parametrize(
     ("src_kind", "dst_kind"),
     [("local", "s3"), ("s3", "azure"), ("azure", "local"), ("s3", "s3"), ("local", "local")],
 )
-def test_copy_object_across_stores(
+def test_copy_from_another_store(
     make_root: Callable[[str], Root], src_kind: str, dst_kind: str
 ) -> None:
     src, dst = make_root(src_kind).store(), make_root(dst_kind).store()
     data = os.urandom(9 * MiB)  # more than one part of a streamed upload
     src.put("a/part-0.parquet", data)
 
-    copy_object(src, "a/part-0.parquet", dst, "b/part-0.parquet")
+    dst.copy_from(src, "a/part-0.parquet", "b/part-0.parquet")
 
     assert dst.get("b/part-0.parquet") == data
     with pytest.raises(ObjectNotFound):
-        copy_object(src, "a/missing", dst, "b/missing")
+        dst.copy_from(src, "a/missing", "b/missing")
     with pytest.raises(ObjectNotFound):
         dst.head("b/missing")
 
@@ -180,9 +180,23 @@ def test_delete_is_idempotent(remote_root: Root) -> None:
     assert paths(store) == []
 
 
+def test_delete_prefix_removes_a_whole_segment(remote_root: Root) -> None:
+    store = remote_root.store()
+    for name, data in [("t/a", b"12"), ("t/b/c", b"345"), ("tz/x", b"."), ("u", b".")]:
+        store.put(name, data)
+
+    removed = store.delete_prefix("t")
+
+    assert (removed.files, removed.bytes) == (2, 5)
+    assert paths(store) == ["tz/x", "u"]
+    assert store.delete_prefix("t/").files == 0  # idempotent
+    with pytest.raises(BadInput):
+        store.delete_prefix("/")
+
+
 def test_missing_objects(remote_root: Root) -> None:
     store = remote_root.store()
-    for read in (store.head, store.get, lambda p: list(store.stream(p))):
+    for read in (store.head, store.get, store.get_versioned, lambda p: list(store.stream(p))):
         with pytest.raises(ObjectNotFound):
             read("missing/object")
     assert paths(store, "missing") == []

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from standby.errors import BadInput, ObjectExists, Unreachable
-from standby.storage import ObjectStore
+from standby.errors import BadInput, ObjectChanged, ObjectExists, Unreachable
+from standby.storage import Backoff, ObjectStore
 from standby.storage.obstore_backend import ObstoreStore
 from standby.storage.retry import RetryingStore
 from tests.fault_proxy import FaultProxy, fault_proxy
-from tests.servers import AzureServer, S3Server, azure_options, s3_options
+from tests.servers import AzureServer, Root, S3Server, azure_options, s3_options
+
+ATTEMPTS = Backoff().attempts
 
 
 @dataclass
@@ -27,9 +29,12 @@ class Faulty:
     sleeps: list[float]
 
 
-def through_proxy(proxy: FaultProxy, uri: str, options: dict[str, str], **retry: int) -> Faulty:
+def through_proxy(
+    proxy: FaultProxy, uri: str, options: dict[str, str], *, attempts: int = ATTEMPTS
+) -> Faulty:
     sleeps: list[float] = []
-    store = RetryingStore(ObstoreStore(uri, options=options), sleep=sleeps.append, **retry)
+    backoff = Backoff(attempts=attempts, sleep=sleeps.append)
+    store = RetryingStore(ObstoreStore(uri, options=options), backoff=backoff)
     return Faulty(store, proxy, sleeps)
 
 
@@ -47,14 +52,24 @@ def faulty(request: pytest.FixtureRequest) -> Iterator[Faulty]:
 
 
 def test_burst_of_503s_is_survived(faulty: Faulty) -> None:
-    faulty.proxy.inject("status", count=8)
+    faulty.proxy.inject("status", count=ATTEMPTS - 1)
 
     faulty.store.put("a.json", b"{}")
-    faulty.proxy.inject("status", count=8)
+    faulty.proxy.inject("status", count=ATTEMPTS - 1)
 
     assert faulty.store.get("a.json") == b"{}"
-    assert faulty.proxy.outcomes("status") == 16
-    assert faulty.sleeps  # obstore's own retries gave up at least once: ours took over
+    assert faulty.proxy.outcomes("status") == 2 * (ATTEMPTS - 1)
+    assert len(faulty.sleeps) == 2 * (ATTEMPTS - 1)  # every retry is ours: obstore's are off
+
+
+def test_one_retry_layer_a_call_costs_at_most_its_attempts(faulty: Faulty) -> None:
+    """Once obstore retried inside each of our attempts (up to 18 requests a call)."""
+    faulty.proxy.inject("status", count=3 * ATTEMPTS)
+
+    with pytest.raises(Unreachable):
+        faulty.store.get("a.json")
+    assert len(faulty.proxy.seen) == ATTEMPTS
+    assert len(faulty.sleeps) == ATTEMPTS - 1
 
 
 def test_throttling_is_retried(faulty: Faulty) -> None:
@@ -77,13 +92,13 @@ def test_client_errors_are_not_retried(faulty: Faulty) -> None:
 
 def test_dropped_connections_are_survived(faulty: Faulty) -> None:
     faulty.store.put("_delta_log/00000000000000000000.json", b"v0")
-    faulty.proxy.inject("drop", count=6)
+    faulty.proxy.inject("drop", count=ATTEMPTS - 1)
 
     assert [i.path for i in faulty.store.list("_delta_log")] == [
         "_delta_log/00000000000000000000.json"
     ]
     assert faulty.store.get("_delta_log/00000000000000000000.json") == b"v0"
-    assert faulty.proxy.outcomes("drop") == 6
+    assert faulty.proxy.outcomes("drop") == ATTEMPTS - 1
 
 
 def test_create_whose_reply_was_lost_is_a_success(faulty: Faulty) -> None:
@@ -105,6 +120,19 @@ def test_create_whose_reply_was_lost_still_loses_to_another_writer(faulty: Fault
     assert faulty.store.get("_delta_log/00000000000000000001.json") == b"their commit"
 
 
+def test_conditional_put_whose_reply_was_lost_is_a_success(faulty: Faulty) -> None:
+    faulty.store.put("_standby/control.json", b'{"epoch": 1}')
+    etag = faulty.store.get_versioned("_standby/control.json").etag
+    faulty.proxy.inject("lose_response", method="PUT")
+
+    faulty.store.put("_standby/control.json", b'{"epoch": 2}', if_match=etag)
+
+    assert faulty.proxy.outcomes("lose_response") == 1
+    assert faulty.store.get("_standby/control.json") == b'{"epoch": 2}'
+    with pytest.raises(ObjectChanged):  # and the etag it replaced is stale now
+        faulty.store.put("_standby/control.json", b'{"epoch": 3}', if_match=etag)
+
+
 def test_create_after_503s_and_drops(faulty: Faulty) -> None:
     faulty.proxy.inject("status", count=2, method="PUT")
     faulty.proxy.inject("drop", count=2, method="PUT")
@@ -112,18 +140,23 @@ def test_create_after_503s_and_drops(faulty: Faulty) -> None:
     faulty.store.put("_standby/control.json", b'{"epoch": 1}', mode="create")
 
     assert faulty.store.get("_standby/control.json") == b'{"epoch": 1}'
-    assert len(faulty.sleeps) == 4  # a conditional put is retried by RetryingStore alone
+    assert len(faulty.sleeps) == 4  # every retry is RetryingStore's
 
 
-def test_streamed_multipart_upload_survives_503s(faulty: Faulty) -> None:
-    data = os.urandom(20 << 20)
-    chunks = (data[i : i + (1 << 20)] for i in range(0, len(data), 1 << 20))
+def test_a_multipart_copy_survives_503s_by_restarting(
+    faulty: Faulty, make_root: Callable[[str], Root]
+) -> None:
+    """A part that fails fails the upload (aborted: nothing appears); the copy restarts."""
+    source = make_root("local").store()
+    data = os.urandom(20 << 20)  # three parts of 8 MiB
+    source.put("big.parquet", data)
     faulty.proxy.inject("status", count=2, method="PUT")
 
-    faulty.store.put("big.parquet", chunks)
+    faulty.store.copy_from(source, "big.parquet", "big.parquet")
 
     assert faulty.store.get("big.parquet") == data
     assert faulty.proxy.outcomes("status") == 2
+    assert 1 <= len(faulty.sleeps) <= 2  # parts go up 4 at a time: both may fail one try
 
 
 def test_latency_below_the_timeout_only_slows_down(faulty: Faulty) -> None:

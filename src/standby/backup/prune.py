@@ -24,7 +24,7 @@ from standby.delta.presence import inventory
 from standby.delta.snapshot import object_path
 from standby.errors import Refused
 from standby.storage import open_store, redact
-from standby.storage.tree import delete_tree, tree_size
+from standby.storage.tree import tree_size
 
 
 @dataclass
@@ -99,12 +99,13 @@ def prune(
     force: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> PruneResult:
-    """Plan, and unless `dry_run` carry out, the prune of one policy's backups under `root`.
+    """Plan, then carry out, the prune of one policy's backups under `root`; a dry run
+    carries it out on a store that records the deletions instead of making them.
 
     Raises Refused, before deleting anything, when a table would be left with no backup
     (every one of them found broken) and `force` is not given.
     """
-    catalog = Catalog(root)
+    catalog = Catalog(root, store=open_store(root, dry_run=dry_run))
     result = plan_prune(catalog, policy, now_ms=int(clock() * 1000), dry_run=dry_run)
     lost = _tables_left_empty(result)
     if lost and not force:
@@ -113,8 +114,7 @@ def prune(
             "all of them were found broken by `standby backup verify`.",
             hint="Make a new backup first (`standby backup run`), or pass --force.",
         )
-    if not dry_run:
-        _carry_out(catalog, result)
+    _carry_out(catalog, result)
     return result
 
 
@@ -201,16 +201,16 @@ def _carry_out(catalog: Catalog, result: PruneResult) -> None:
     store = catalog.store
     for d in result.deleted:
         if d.kind != "incremental":
-            delete_tree(store, d.path)
+            store.delete_prefix(d.path)
     for s in result.swept:
         if s.whole:
-            delete_tree(store, s.path)
+            store.delete_prefix(s.path)
         else:
             for f in s.files:
                 store.delete(f"{s.path}/{f}")
     for d in result.deleted:  # catalog entries last: only once their data is gone
         catalog.remove(d.id)
     for x in result.leftovers:
-        delete_tree(store, x.path)
+        store.delete_prefix(x.path)
     for run_id in result.finished_runs:
         store.delete(record_path(run_id, result.policy))

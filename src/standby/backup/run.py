@@ -88,7 +88,8 @@ def run_backups(
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Back up every table of `targets`. A table that fails is reported in `failures`; the
-    others are still backed up."""
+    others are still backed up. A dry run runs the same steps over a catalog store that
+    records its writes (journal, entries) instead of making them, and plans each clone."""
     for target in targets:
         for table in target.tables:
             refuse_overlap(table.uri, target.root, target_what="backup root")
@@ -100,11 +101,7 @@ def run_backups(
             for s in target.tables
             for i in [new_id(_ms(clock))]
         ]
-        if dry_run:
-            for p in planned:
-                _into(result, p, None, executor, progress, clock)
-            continue
-        catalog = Catalog(target.root)
+        catalog = Catalog(target.root, store=open_store(target.root, dry_run=dry_run))
         record = RunRecord(
             id=result.run_id,
             policy=name,
@@ -119,7 +116,7 @@ def run_backups(
         )
         with RunJournal(catalog.store, record, clock=clock) as journal:
             for p in planned:
-                error = _into(result, p, catalog, executor, progress, clock)
+                error = _into(result, p, catalog, dry_run, executor, progress, clock)
                 journal.finish(p.backup_id, error=error)
     return result
 
@@ -127,7 +124,8 @@ def run_backups(
 def _into(
     result: RunResult,
     planned: Planned,
-    catalog: Catalog | None,
+    catalog: Catalog,
+    dry_run: bool,
     executor: CopyExecutor | None,
     progress: Progress | None,
     clock: Callable[[], float],
@@ -135,7 +133,12 @@ def _into(
     """Make one backup into `result`; returns the error message when it failed."""
     try:
         made = backup_table(
-            planned, catalog=catalog, executor=executor, progress=progress, clock=clock
+            planned,
+            catalog=catalog,
+            dry_run=dry_run,
+            executor=executor,
+            progress=progress,
+            clock=clock,
         )
     except StandbyError as e:
         log.warning("backup of %s failed: %s", planned.source.name, e)
@@ -150,13 +153,14 @@ def _into(
 def backup_table(
     planned: Planned,
     *,
-    catalog: Catalog | None,
+    catalog: Catalog,
+    dry_run: bool = False,
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TableBackup:
-    """Clone the table at its latest version; with a catalog, check the copy and record it.
-    Without one (a dry run) nothing is written."""
+    """Clone the table at its latest version, check the copy and record it in the catalog.
+    A dry run plans the clone (nothing copied, no version made: nothing to record)."""
     started = clock()
     policy, source = planned.target.policy, planned.source
     src_log, listing = open_log(open_store(source.uri))
@@ -169,7 +173,7 @@ def backup_table(
         shallow=policy.kind == "shallow",
         version=version,
         replace=policy.kind == "incremental",
-        dry_run=catalog is None,
+        dry_run=dry_run,
         executor=executor,
         progress=progress,
     )
@@ -189,7 +193,7 @@ def backup_table(
         copied_bytes=cloned.copied_bytes,
         seconds=0.0,
     )
-    if catalog is not None and cloned.target_version is not None:
+    if cloned.target_version is not None:
         entry = BackupEntry(
             id=planned.backup_id,
             run_id=planned.run_id,

@@ -10,7 +10,7 @@ import json
 from standby.delta.checkpoint import sidecar_paths
 from standby.delta.log import LAST_CHECKPOINT, LogFile, LogKind, LogListing
 from standby.errors import ObjectNotFound
-from standby.storage import ObjectStore, copy_object
+from standby.storage import ObjectStore
 
 
 def publish_checkpoint(files: list[LogFile], source: ObjectStore, target: ObjectStore) -> int:
@@ -21,7 +21,7 @@ def publish_checkpoint(files: list[LogFile], source: ObjectStore, target: Object
     copied = 0
     for path in ordered:
         if not _same_size(source, target, path):
-            copy_object(source, path, target, path)
+            target.copy_from(source, path, path)
             copied += 1
     return copied
 

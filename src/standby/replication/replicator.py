@@ -88,11 +88,11 @@ class Replicator:
         executor: CopyExecutor | None = None,
         progress: Progress | None = None,
         epoch: int = 0,
-        dry_run: bool = False,
         clock: Callable[[], float] = time.time,
+        sweep: bool = True,
     ):
         self.src, self.dst = source, target
-        self.dry_run = dry_run
+        self.sweep = sweep  # off for a dry run: the sweep deletes by path, past the store
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -132,9 +132,10 @@ class Replicator:
             self.table_id = state.source_table_id
         elif state is None:  # a replica whose state file was lost: its log is the truth
             state = self._adopt(replica_latest)
-        swept = not self.dry_run and self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
+        swept = self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
         if swept:
-            sweep_temporaries(self.dst.url, clock=self.clock)
+            if self.sweep:
+                sweep_temporaries(self.dst.url, clock=self.clock)
             self._swept_at = self.clock()
             state.swept_at_ms = int(self._swept_at * 1000)
         self.watch.observe(src_listing, state)
@@ -146,13 +147,12 @@ class Replicator:
             if replica_latest is not None:  # what this poll saw survives a failed pass
                 self._save_quietly(state)
             raise
-        if not self.dry_run:
-            self._late_log_files(src_listing, dst_listing, state)
-            if result.commits_published or swept or self.watch.refresh_due():
-                if swept or not result.commits_published:
-                    self._save(state)  # what this poll saw (a pass that published saved it)
-                self.watch.saved_at = self.clock()
-            self.state = state
+        self._late_log_files(src_listing, dst_listing, state)
+        if result.commits_published or swept or self.watch.refresh_due():
+            if swept or not result.commits_published:
+                self._save(state)  # what this poll saw (a pass that published saved it)
+            self.watch.saved_at = self.clock()
+        self.state = state
         return self._finish(result, state, src_listing, started)
 
     def _finish(
@@ -161,7 +161,6 @@ class Replicator:
         if state.last_version >= (src.latest if src.latest is not None else -1):
             self.watch.caught_up()
         result.source_version = src.latest
-        result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
@@ -175,7 +174,7 @@ class Replicator:
         on to the version from which the source is whole again."""
         self._catch_up(src_listing, state, result)
         for _ in range(MAX_RELISTS):
-            if self.dry_run or state.last_version >= state.complete_from:
+            if state.last_version >= state.complete_from:
                 break
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
@@ -248,8 +247,7 @@ class Replicator:
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
-        if not self.dry_run:
-            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+        publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
         self.checkpoints.published.add(base)
         if base in listing.commits:
             raw = self.watch.raw(base)
@@ -261,8 +259,7 @@ class Replicator:
         return state
 
     def _save(self, state: ReplicaState) -> None:
-        if not self.dry_run:
-            write_state(self.dst, state)
+        write_state(self.dst, state)
 
     # -- every later commit -----------------------------------------------------------------
 
@@ -311,10 +308,6 @@ class Replicator:
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
             return
-        if self.dry_run:  # the plan: what a real pass would copy now
-            result.files_copied += len(files)
-            result.bytes_copied += sum(f.size or 0 for f in files)
-            return
         outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
@@ -337,11 +330,6 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
-        if self.dry_run:
-            result.commits_published += 1
-            result.from_version = version if result.from_version is None else result.from_version
-            state.last_version = version
-            return
         try:
             self.dst.put(commit_path(version), raw, mode="create")
         except ObjectExists:
@@ -378,14 +366,20 @@ def replicate_table(
     epoch: int = 0,
     dry_run: bool = False,
 ) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version."""
+    """One pass: make `target` a replica of `source` at the source's latest version.
+
+    A dry run is the same pass over stores that record writes instead of making them
+    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    """
     refuse_overlap(source, target, source_options=source_options, target_options=target_options)
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
+    result = Replicator(
+        open_store(source, options=source_options, dry_run=dry_run),
+        open_store(target, options=target_options, dry_run=dry_run),
         history=history,
         executor=executor,
         progress=progress,
         epoch=epoch,
-        dry_run=dry_run,
+        sweep=not dry_run,
     ).run()
+    result.dry_run = dry_run
+    return result

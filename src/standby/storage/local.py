@@ -3,78 +3,38 @@ trip through an async runtime, which makes reading 10,000 commits take a fractio
 
 Writes are atomic: data goes to a temporary file in the same directory, then a hard link
 (put-if-absent: the link fails if the name is taken) or a rename (overwrite) publishes it.
+A conditional overwrite (if_match) holds an fcntl lock on a `.<name>.lock` file beside the
+object while it compares and renames; it is atomic against other conditional puts and
+creates (control objects are written no other way), not against a plain overwrite.
 """
 
 from __future__ import annotations
 
+import builtins
+import fcntl
 import os
 import shutil
 import stat
-import uuid
-from collections.abc import Iterable, Iterator
+import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 
-from standby.errors import AccessDenied, ObjectExists, ObjectNotFound, Unreachable
-from standby.storage.base import ObjectInfo, PutMode
-from standby.storage.url import local_path
+from standby.errors import BadInput, ObjectChanged
+from standby.storage.base import ObjectInfo, ObjectStore, Payload, PutMode, TreeSize, Versioned
+from standby.storage.files import copy_file, file_info, mapped, tree_size, write_file
+from standby.storage.url import is_local, local_path
 
-
-@contextmanager
-def _mapped(path: str, operation: str) -> Iterator[None]:
-    try:
-        yield
-    except FileNotFoundError as e:
-        raise ObjectNotFound(f"{path} does not exist.", path=path) from e
-    except FileExistsError as e:
-        raise ObjectExists(f"{path} already exists.", path=path) from e
-    except PermissionError as e:
-        raise AccessDenied(f"Access to {path} was denied during {operation}.", path=path) from e
-    except IsADirectoryError as e:
-        raise ObjectNotFound(f"{path} is a directory, not an object.", path=path) from e
-    except OSError as e:
-        raise Unreachable(f"{operation} of {path} failed: {e.strerror or e}.", path=path) from e
+LOCK_SUFFIX = ".lock"
 
 
-def _info(relative: str, st: os.stat_result) -> ObjectInfo:
-    return ObjectInfo(
-        path=relative,
-        size=st.st_size,
-        last_modified=datetime.fromtimestamp(st.st_mtime, tz=UTC),
-        etag=f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}",
-    )
+def _token(st: os.stat_result) -> str:
+    """A version token: a replace makes a new inode with a later mtime (see _publish)."""
+    return f"{st.st_ino:x}-{st.st_mtime_ns:x}-{st.st_size:x}"
 
 
-def _temporary(target: str) -> str:
-    return os.path.join(
-        os.path.dirname(target), f".{os.path.basename(target)}.{uuid.uuid4().hex}.tmp"
-    )
-
-
-def copy_file(source: str, target: str) -> None:
-    """Copy one file atomically (temporary name, then rename), in the kernel where it can:
-    copy_file_range avoids user space and lets the filesystem share extents."""
-    with _mapped(source, "copy"):
-        os.makedirs(os.path.dirname(target), exist_ok=True)
-        tmp = _temporary(target)
-        try:
-            with open(source, "rb") as fin, open(tmp, "wb") as fout:
-                try:
-                    remaining = os.fstat(fin.fileno()).st_size
-                    while remaining > 0:
-                        n = os.copy_file_range(fin.fileno(), fout.fileno(), remaining)
-                        if n == 0:
-                            break
-                        remaining -= n
-                except OSError:  # another filesystem or an old kernel: let shutil choose
-                    fin.seek(0)
-                    fout.seek(0)
-                    fout.truncate()
-                    shutil.copyfileobj(fin, fout, 8 << 20)
-            os.replace(tmp, target)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
+def _hidden(name: str) -> bool:
+    """Temporary files of writers and lock files: never objects."""
+    return name.endswith(".tmp") or (name.startswith(".") and name.endswith(LOCK_SUFFIX))
 
 
 class LocalStore:
@@ -93,85 +53,145 @@ class LocalStore:
     def list(self, prefix: str = "", *, offset: str | None = None) -> Iterator[ObjectInfo]:
         # As in object_store, a prefix is a whole path segment: 'b' lists b/..., not bz/...
         base = self._abs(prefix.rstrip("/"))
-        found: list[ObjectInfo] = []
-        with _mapped(base, "list"):
+        found: builtins.list[ObjectInfo] = []
+        with mapped(base, "list"):
             if not os.path.isdir(base):
                 return iter(())
             rel = prefix.strip("/")
-            self._walk(base, f"{rel}/" if rel else "", offset, found)
+            _walk(base, f"{rel}/" if rel else "", offset, found)
         found.sort(key=lambda o: o.path)
         return iter(found)
 
-    def _walk(self, directory: str, rel: str, offset: str | None, out: list[ObjectInfo]) -> None:
-        """Objects under `directory` (named `rel` + name) that sort after `offset`. A name
-        before the offset costs no system call, so listing a log from a version costs one
-        directory read plus what follows the version."""
-        for name in os.listdir(directory):
-            path = rel + name
-            if offset is not None and path <= offset and not offset.startswith(path):
-                continue  # neither it nor anything below it sorts after the offset
-            full = os.path.join(directory, name)
-            try:
-                st = os.stat(full)
-            except FileNotFoundError:
-                continue  # removed while listing
-            if stat.S_ISDIR(st.st_mode):
-                below = path + "/"
-                if offset is None or offset < below or offset.startswith(below):
-                    self._walk(full, below, offset, out)
-            elif (
-                stat.S_ISREG(st.st_mode)
-                and not name.endswith(".tmp")
-                and (offset is None or path > offset)
-            ):
-                out.append(_info(path, st))
-
     def head(self, path: str) -> ObjectInfo:
-        with _mapped(self._abs(path), "head"):
+        with mapped(self._abs(path), "head"):
             st = os.stat(self._abs(path))
-            if not os.path.isfile(self._abs(path)):
+            if not stat.S_ISREG(st.st_mode):
                 raise FileNotFoundError(path)
-            return _info(path, st)
+            return file_info(path, st, _token(st))
 
     def get(self, path: str) -> bytes:
-        with _mapped(self._abs(path), "get"), open(self._abs(path), "rb") as f:
+        with mapped(self._abs(path), "get"), open(self._abs(path), "rb") as f:
             return f.read()
 
+    def get_versioned(self, path: str) -> Versioned:
+        # The open file is the version read: a later rename cannot change what fstat says.
+        with mapped(self._abs(path), "get"), open(self._abs(path), "rb") as f:
+            token = _token(os.fstat(f.fileno()))
+            return Versioned(f.read(), token)
+
     def stream(self, path: str, *, chunk_size: int = 8 << 20) -> Iterator[bytes]:
-        with _mapped(self._abs(path), "get"):
+        with mapped(self._abs(path), "get"):
             f = open(self._abs(path), "rb")  # noqa: SIM115 - closed when the generator ends
         with f:
             while chunk := f.read(chunk_size):
                 yield chunk
 
-    def put(self, path: str, data: bytes | Iterable[bytes], *, mode: PutMode = "overwrite") -> None:
+    def put(
+        self,
+        path: str,
+        data: Payload,
+        *,
+        mode: PutMode = "overwrite",
+        if_match: str | None = None,
+    ) -> None:
         target = self._abs(path)
-        with _mapped(target, "put"):
+        if if_match is not None and mode == "create":
+            raise BadInput("A put is either put-if-absent or conditional on a version, not both.")
+        with mapped(target, "put"):
             os.makedirs(os.path.dirname(target), exist_ok=True)
-            tmp = _temporary(target)
-            try:
-                with open(tmp, "wb") as f:
-                    if isinstance(data, bytes):
-                        f.write(data)
-                    else:
-                        for chunk in data:
-                            f.write(chunk)
-                if mode == "create":
-                    os.link(tmp, target)  # atomic, and fails if the name is taken
-                else:
-                    os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
+            if if_match is None:
+                write_file(target, data, publish=os.link if mode == "create" else _publish)
+                return
+            with _locked(target):
+                try:
+                    current = _token(os.stat(target))
+                except FileNotFoundError:
+                    current = None
+                if current != if_match:
+                    raise ObjectChanged(
+                        f"{target} changed since it was read (or is gone): not overwritten.",
+                        path=target,
+                    )
+                write_file(target, data, publish=_publish)
 
-    def copy(self, src: str, dst: str) -> None:
-        copy_file(self._abs(src), self._abs(dst))
+    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
+        if is_local(source.url):  # the kernel's copy: no bytes through user space
+            src = os.path.join(local_path(source.url), src_path)
+            with mapped(src, "copy"):
+                copy_file(src, self._abs(dst_path))
+        else:
+            self.put(dst_path, source.stream(src_path))
 
     def delete(self, path: str) -> None:
+        with mapped(self._abs(path), "delete"):
+            try:
+                os.unlink(self._abs(path))
+            except FileNotFoundError:
+                return
+
+    def delete_prefix(self, prefix: str) -> TreeSize:
+        if not prefix.strip("/"):
+            raise BadInput(f"Refusing to delete the whole store {self.url}.")
+        directory = self._abs(prefix.strip("/"))
+        with mapped(directory, "delete"):
+            found = tree_size(directory)
+            shutil.rmtree(directory, ignore_errors=True)
+            _remove_empty_parents(os.path.dirname(directory), self.root)
+        return found
+
+
+def _walk(directory: str, rel: str, offset: str | None, out: list[ObjectInfo]) -> None:
+    """Objects under `directory` (named `rel` + name) that sort after `offset`. A name
+    before the offset costs no system call, so listing a log from a version costs one
+    directory read plus what follows the version."""
+    for name in os.listdir(directory):
+        path = rel + name
+        if offset is not None and path <= offset and not offset.startswith(path):
+            continue  # neither it nor anything below it sorts after the offset
+        full = os.path.join(directory, name)
         try:
-            os.unlink(self._abs(path))
+            st = os.stat(full)
         except FileNotFoundError:
+            continue  # removed while listing
+        if stat.S_ISDIR(st.st_mode):
+            below = path + "/"
+            if offset is None or offset < below or offset.startswith(below):
+                _walk(full, below, offset, out)
+        elif stat.S_ISREG(st.st_mode) and not _hidden(name) and (offset is None or path > offset):
+            out.append(file_info(path, st, _token(st)))
+
+
+def _publish(tmp: str, target: str) -> None:
+    """Rename `tmp` over `target` with an mtime later than the version it replaces, so a
+    version token (inode, mtime) never comes back even when an inode number is reused."""
+    try:
+        floor = os.stat(target).st_mtime_ns + 1
+    except FileNotFoundError:
+        floor = 0
+    now = max(time.time_ns(), floor)
+    os.utime(tmp, ns=(now, now))
+    os.replace(tmp, target)
+
+
+@contextmanager
+def _locked(target: str) -> Iterator[None]:
+    """An exclusive lock on `.<name>.lock` beside `target`, across threads and processes."""
+    lock = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}{LOCK_SUFFIX}")
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _remove_empty_parents(directory: str, root: str) -> None:
+    """Empty directories left above a removed tree, up to (not including) the store root."""
+    root = os.path.abspath(root)
+    directory = os.path.abspath(directory)
+    while directory.startswith(root + os.sep):
+        try:
+            os.rmdir(directory)
+        except OSError:  # not empty, or gone: stop here
             return
-        except OSError as e:
-            with _mapped(self._abs(path), "delete"):
-                raise e
+        directory = os.path.dirname(directory)
