@@ -8,6 +8,8 @@ every pair of stores, whichever copy the pair allows.
 
 from __future__ import annotations
 
+import time
+
 from standby.engines.refs import StoreRef, open_ref
 from standby.errors import Unreachable
 from standby.storage import ObjectInfo, ObjectStore
@@ -43,3 +45,18 @@ def open_failing_first_attempt(ref: StoreRef) -> ObjectStore:
 
 def open_always_failing(ref: StoreRef) -> ObjectStore:
     return AlwaysFails(open_ref(ref))
+
+
+SLOW_SECONDS = 0.5
+
+
+class SlowAfterCopy(StoreWrapper):
+    """Every copy takes SLOW_SECONDS longer (in its size check): a batch that lasts."""
+
+    def head(self, path: str) -> ObjectInfo:
+        time.sleep(SLOW_SECONDS)
+        return self.inner.head(path)
+
+
+def open_slow(ref: StoreRef) -> ObjectStore:
+    return SlowAfterCopy(open_ref(ref))

@@ -4,13 +4,19 @@ and bytes announced, then advanced to the total), on the session the CLI finds a
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict
 from pathlib import Path
 
-from standby.engines import ThreadExecutor
+from bench.table_ops import make_table
+
+from standby.engines import CopyTask, ThreadExecutor
 from standby.engines.spark import SparkExecutor
 from standby.replication import replicate_table
+from standby.storage import open_store
 from standby.tables import clone
+from tests.engines.faults import SLOW_SECONDS, open_slow
 from tests.engines.spark_session import SparkHandle
 from tests.replication._support import assert_valid_replica, grow
 
@@ -55,3 +61,23 @@ def test_spark_results_and_progress_are_those_of_threads(
     assert len(sp.started) == 3 and sp.started == tp.started
     assert sp.advanced == tp.advanced == sum(b for _, b in tp.started)
     assert sp.finished == tp.finished == 3
+
+
+def test_stop_cancels_the_job_and_leaves_only_whole_files(
+    spark: SparkHandle, tmp_path: Path
+) -> None:
+    make_table(tmp_path / "src", total_bytes=48 * 10_000, files=48)
+    src, dst = open_store(str(tmp_path / "src")), open_store(str(tmp_path / "dst"))
+    tasks = [
+        CopyTask(src, p.name, dst, p.name, p.stat().st_size)
+        for p in sorted((tmp_path / "src").glob("*.parquet"))
+    ]
+    stop = threading.Event()
+    threading.Timer(1.0, stop.set).start()
+    started = time.monotonic()
+    stats = SparkExecutor(session=spark.session, opener=open_slow).run(tasks, stop=stop)
+    took = time.monotonic() - started
+    # Whole, the batch takes 48 copies x 0.5 s / (2 cores x 4 threads) = 3 s and more.
+    assert stats.stopped and stats.files == 0 and took < 3 * SLOW_SECONDS * 48 / 8, took
+    copied = {p.name: p.stat().st_size for p in (tmp_path / "dst").glob("*.parquet")}
+    assert len(copied) < 48 and all(size == 10_000 for size in copied.values())

@@ -1,4 +1,5 @@
-"""One file copy as every engine makes it: the storage pair's fastest copy, then a size check.
+"""One file copy as every engine makes it: `dst.copy_from` (the pair's fastest copy, through
+every wrapper of the destination), then a size check.
 
 The check is what makes a copy count as done: a destination shorter than the log says can
 only come from a source that is itself short (the copy is atomic), and publishing a commit
@@ -14,7 +15,6 @@ from standby import errors
 from standby.engines.base import CopyTask
 from standby.errors import FilesMissing, ObjectNotFound, StandbyError
 from standby.storage import ObjectStore
-from standby.storage.copy import copy_object
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ def copy_checked(
     deletion-vector files, which hold many vectors), ObjectNotFound when the source is gone,
     Unreachable when storage fails. Idempotent: the copy is an atomic overwrite.
     """
-    copy_object(src, src_path, dst, dst_path)
+    dst.copy_from(src, src_path, dst_path)
     stored = dst.head(dst_path).size
     if size is not None and stored < size:
         raise FilesMissing(

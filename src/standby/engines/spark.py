@@ -61,14 +61,22 @@ class SparkExecutor:
         ]
         return plan_chunks(planned, self.chunks_per_core * self._cores())
 
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
+        """As CopyExecutor.run. Once `stop` is set the Spark job is cancelled: what its
+        tasks copied stays (each copy is whole or absent), uncounted (`stopped` is set)."""
         progress = progress or NullProgress()
         progress.start(len(tasks), sum(t.size or 0 for t in tasks))
         try:
             if not tasks:
                 return CopyStats()
-            results = self._collect(self.plan(tasks), progress)
-            return _tally(tasks, results)
+            results = self._collect(self.plan(tasks), progress, stop)
+            return CopyStats(stopped=True) if results is None else _tally(tasks, results)
         finally:
             progress.finish()
 
@@ -87,7 +95,10 @@ class SparkExecutor:
     def _cores(self) -> int:
         return max(1, int(self.session().sparkContext.defaultParallelism))
 
-    def _collect(self, chunks: list[Chunk], progress: Progress) -> list[FileResult]:
+    def _collect(
+        self, chunks: list[Chunk], progress: Progress, stop: threading.Event | None
+    ) -> list[FileResult] | None:
+        """The results of every file, or None when `stop` cancelled the job."""
         sc = self.session().sparkContext
         group = f"standby-copy-{uuid.uuid4().hex[:12]}"
         task = partial(copy_partition, opener=self.opener, threads=self.threads_per_task)
@@ -108,6 +119,10 @@ class SparkExecutor:
             while runner.is_alive():
                 runner.join(self.poll_seconds)
                 shown.update(_completed_tasks(sc, group))
+                if stop is not None and stop.is_set():
+                    sc.cancelJobGroup(group)
+                    runner.join()
+                    return None
         except BaseException:
             sc.cancelJobGroup(group)
             raise
