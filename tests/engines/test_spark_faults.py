@@ -8,6 +8,7 @@ again.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -74,9 +75,15 @@ class Recording:
         self.inner = inner
         self.copied: list[str] = []
 
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
         self.copied.extend(t.dst_path for t in tasks)
-        return self.inner.run(tasks, progress=progress)
+        return self.inner.run(tasks, progress=progress, stop=stop)
 
 
 def _descendants(pid: int) -> list[int]:
