@@ -5,10 +5,12 @@ from bench import (
     replication,
     sandbox_list_jobs,
     spark_copy,
+    startup,
     table_ops,
     workspace_export,
 )
 
+startup.main()
 table_ops.main()
 replication.main()
 sandbox_list_jobs.main()
