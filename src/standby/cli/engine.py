@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from standby.cli.context import optional_config
-
 if TYPE_CHECKING:
     from standby.config import Config
     from standby.engines import CopyExecutor
@@ -38,6 +36,7 @@ def copy_executor(
 ) -> Iterator[CopyExecutor]:
     """The executor the flags (else standby.yml) ask for; a Spark session started for it is
     stopped at the end."""
+    from standby.cli.context import optional_config  # pydantic: not for `table --help`
     from standby.engines.choose import close_executor, make_executor
 
     if config is None and engine != "threads":

@@ -8,11 +8,8 @@ import sys
 from typing import Annotated
 
 import typer
-import yaml
 from rich.console import Console
 
-from standby.backup.schedule import DEFAULT_SPARK_VERSION, DEFAULT_WORKSPACE_CONFIG
-from standby.cli.context import current_config
 from standby.cli.output import emit
 from standby.errors import BadInput
 
@@ -26,19 +23,21 @@ def emit_cmd(
         str | None, typer.Option("--engine", help="threads or spark (default: standby.yml's).")
     ] = None,
     config_path: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--config-path", help="standby.yml in the workspace (/Workspace/... or /Volumes/...)."
+            "--config-path",
+            help="standby.yml in the workspace (/Workspace/... or /Volumes/...); default "
+            "/Workspace/Shared/standby/standby.yml.",
         ),
-    ] = DEFAULT_WORKSPACE_CONFIG,
+    ] = None,
     wheel: Annotated[
         str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
     ] = None,
     workers: Annotated[int, typer.Option("--workers", help="Spark executors.", min=1)] = 2,
     node_type: Annotated[str | None, typer.Option("--node-type", help="Node type id.")] = None,
     spark_version: Annotated[
-        str, typer.Option("--spark-version", help="Databricks runtime.")
-    ] = DEFAULT_SPARK_VERSION,
+        str | None, typer.Option("--spark-version", help="Databricks runtime (default: an LTS).")
+    ] = None,
     secret_scope: Annotated[
         str, typer.Option("--secret-scope", help="Scope holding the secrets standby.yml names.")
     ] = "standby",
@@ -57,6 +56,7 @@ def emit_cmd(
     ] = False,
 ) -> None:
     """Print a Databricks job that runs standby from its wheel on a job cluster."""
+    from standby.cli.context import current_config  # pydantic: not for `job --help`
     from standby.jobs import JobOptions, apply_job, bundle_resource, job_settings
 
     if fmt not in ("json", "bundle"):
@@ -64,20 +64,22 @@ def emit_cmd(
     if engine not in (None, "threads", "spark"):
         raise BadInput(f"--engine must be threads or spark, not {engine!r}.")
     config = current_config()
+    defaulted = {"config_path": config_path, "spark_version": spark_version}
     options = JobOptions(
         engine=engine or config.engine.kind,  # type: ignore[arg-type]
-        config_path=config_path,
         wheel=wheel,
         workers=workers,
         node_type=node_type,
-        spark_version=spark_version,
         secret_scope=secret_scope,
         policy=policy,
         drill_level=level,
         name=name,
+        **{k: v for k, v in defaulted.items() if v is not None},
     )
     settings = job_settings(config, kind, options)
     if not apply:
+        import yaml
+
         doc = bundle_resource(settings) if fmt == "bundle" else settings
         text = (
             yaml.safe_dump(doc, sort_keys=False) if fmt == "bundle" else json.dumps(doc, indent=2)

@@ -3,21 +3,26 @@ needed to copy the last day's volume, for the current standby.yml."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from standby.capacity import CapacityPlan
-from standby.cli.context import current_config
 from standby.cli.output import emit, fmt_bytes
+from standby.cli.params import duration
+
+if TYPE_CHECKING:
+    from standby.capacity import CapacityPlan
 
 
 def plan_cmd(
     window: Annotated[
-        str, typer.Option("--window", help="Time to copy the last day's volume in (e.g. 1h).")
-    ] = "1h",
+        int,
+        typer.Option(
+            "--window", help="Time to copy the last day's volume in (e.g. 1h).", parser=duration
+        ),
+    ] = 3600,
     worker_mib: Annotated[
         float,
         typer.Option("--worker-mib-per-second", help="One worker's copy rate, MiB/s.", min=0.001),
@@ -29,11 +34,11 @@ def plan_cmd(
 ) -> None:
     """Requests per day and their cost at list prices, per tier and cloud; workers needed."""
     from standby.capacity import capacity_plan
-    from standby.config.types import parse_duration
+    from standby.cli.context import current_config  # pydantic: not for `plan --help`
 
     result = capacity_plan(
         current_config(),
-        window_seconds=parse_duration(window),
+        window_seconds=window,
         worker_bytes_per_second=worker_mib * (1 << 20),
         worker_files_per_second=worker_files,
     )
