@@ -1,6 +1,8 @@
 """`make bench`: every benchmark, one table each."""
 
 from bench import (
+    failover,
+    follow_lag,
     follow_scale,
     replication,
     sandbox_list_jobs,
@@ -13,7 +15,9 @@ from bench import (
 startup.main()
 table_ops.main()
 replication.main()
+follow_lag.main()
 sandbox_list_jobs.main()
 workspace_export.main()
+failover.main()
 spark_copy.main()
 follow_scale.main()

@@ -51,6 +51,31 @@ COMMANDS: Mapping[str, Entry] = {
         "safe_point_cmd",
         "The newest version whose commit chain and files are all present.",
     ),
+    "failover": Command(
+        "standby.cli.failover",
+        "failover_cmd",
+        "Make the DR site primary: planned (no commit lost) or forced.",
+    ),
+    "reprotect": Command(
+        "standby.cli.failback",
+        "reprotect_cmd",
+        "Make the old primary a replica of the current one (rewind, replicate back).",
+    ),
+    "failback": Command(
+        "standby.cli.failback",
+        "failback_cmd",
+        "Reprotect, then fail over back with no commit lost.",
+    ),
+    "orphaned": Command(
+        "standby.cli.failback",
+        "orphaned_app",
+        "Commits a reprotect moved aside: show them, export them as a table.",
+    ),
+    "operations": Command(
+        "standby.cli.operations",
+        "operations_app",
+        "The journals of failovers, failbacks and drills.",
+    ),
     "demo": Command(
         "standby.cli.demo",
         "demo",

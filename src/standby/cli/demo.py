@@ -12,6 +12,7 @@ from rich.rule import Rule
 
 from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
+from standby.cli import operations as operations_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
 from standby.cli.lazy import lazy_module
@@ -50,6 +51,7 @@ RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "verify": replicate_cli.render_verify,
     **backup_cli.RENDERERS,
     **config_cli.RENDERERS,
+    "failover": operations_cli.render_report,
 }
 
 
@@ -57,6 +59,9 @@ def demo(
     directory: Annotated[Path, typer.Option("--dir", help="Where to build the demo.")] = Path(
         "standby-demo"
     ),
+    outage: Annotated[
+        bool, typer.Option("--outage", help="Tell the regional-outage story: forced failover.")
+    ] = False,
 ) -> None:
     """Build a two-region local lakehouse and walk through what standby does."""
     root = directory.resolve()
@@ -68,7 +73,7 @@ def demo(
         ) from None
     # With --json the story goes to stderr and the summary is the one document on stdout.
     narrator = RichNarrator(error_console() if flags().json else console())
-    summary = demo_lib.run(root, narrator)
+    summary = demo_lib.run(root, narrator, outage=outage)
     emit(summary, lambda c: None)
     if not summary.ok:
         raise ProblemFound("The demo did not show what it promises; see the summary above.")

@@ -210,6 +210,16 @@ class WorkspaceSync(_Model):
     secrets: SecretProvider = SecretProvider()
 
 
+class Failover(_Model):
+    """How failover and failback behave (the guide's section 5)."""
+
+    fence_grants: bool = False  # revoke MODIFY on protected tables of the fenced site
+    validation_job: str | None = None  # a job run in the new primary to validate it
+    drain_timeout: Duration = 600  # how long running runs of fenced jobs are waited for
+    primary_timeout: Duration = 30  # after which an unanswering primary counts as gone
+    validation_timeout: Duration = 1800  # how long the validation job may run
+
+
 class Contact(_Model):
     """The guide's section 7.2: who to call during an incident."""
 
@@ -243,6 +253,7 @@ class Config(_Model):
     workspace_sync: WorkspaceSync = WorkspaceSync()
     contacts: list[Contact] = []
     engine: Annotated[EngineSettings, BeforeValidator(_engine)] = EngineSettings()
+    failover: Failover = Failover()
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="before")
@@ -319,6 +330,16 @@ class Config(_Model):
         if site is None:
             return None
         return self.sites[site].resolved_storage_options(uri) or None
+
+    def root_of(self, uri: str, site: str) -> str:
+        """The name of the storage root of `site` that holds `uri`; BadInput when none does."""
+        found = self.locate(uri, site)
+        if found is None:
+            raise BadInput(
+                f"{normalize(uri)} is under no storage root of site '{site}'.",
+                hint=f"Use a location under one of the roots in sites.{site}.storage.",
+            )
+        return found[0]
 
     def map_location(self, uri: str, from_site: str, to_site: str) -> str:
         """Where the object at `uri` on `from_site` lives on `to_site`: same root name,

@@ -99,9 +99,12 @@ class Workspace(_Model):
 
 
 class Dns(_Model):
-    """The DNS record a failover points at the surviving site (the guide's section 5.1)."""
+    """The DNS record a failover points at the surviving site (the guide's section 5.1):
+    `record` is the name users connect to, `target` this site's endpoint. route53 needs
+    `zone`; command takes `options.command` (run with STANDBY_DNS_RECORD/_OLD/_NEW set);
+    none (or manual) leaves the change to a person and the report says which."""
 
-    provider: Literal["route53", "azure", "cloudflare", "file", "manual"]
+    provider: Literal["route53", "command", "none", "manual"]
     record: str
     target: str
     zone: str | None = None

@@ -14,6 +14,7 @@ import deltalake
 
 from standby import sandbox
 from standby.demo.backups import backup_section
+from standby.demo.failover import failover_section
 from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator, build
 from standby.demo.summary import DemoSummary
 from standby.demo.tables import replication_section, tables_section
@@ -23,7 +24,7 @@ from standby.sandbox import RunningSandbox
 __all__ = ["DemoLakehouse", "DemoSummary", "Narrator", "build", "run", "start_workspaces"]
 
 
-def run(root: Path, narrator: Narrator) -> DemoSummary:
+def run(root: Path, narrator: Narrator, *, outage: bool = False) -> DemoSummary:
     """Build the demo lakehouse and workspaces, walk through what standby does, and leave
     a standby.yml that works after the demo; return what it showed."""
     lake = DemoLakehouse(root)
@@ -41,6 +42,7 @@ def run(root: Path, narrator: Narrator) -> DemoSummary:
         replicas = replication_section(lake, narrator)
         backups = backup_section(lake, narrator)
         workspace = workspace_section(lake, primary, dr, narrator)
+        moved = failover_section(lake, primary, dr, narrator, outage=outage)
     finally:
         primary.stop()
         dr.stop()
@@ -49,7 +51,15 @@ def run(root: Path, narrator: Narrator) -> DemoSummary:
     narrator.section(f"Done in {seconds:.1f} s. Everything is under {root}/")
     narrator.note(config_note)
     return DemoSummary(
-        str(root), str(lake.config), config_note, seconds, restored, replicas, backups, workspace
+        str(root),
+        str(lake.config),
+        config_note,
+        seconds,
+        restored,
+        replicas,
+        backups,
+        workspace,
+        moved,
     )
 
 

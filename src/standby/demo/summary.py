@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from standby.demo.failover import FailoverStory
+
 
 @dataclass
 class RestoreStory:
@@ -62,6 +64,7 @@ class DemoSummary:
     replicas: list[ReplicaStory]
     backups: BackupStory
     workspace: WorkspaceStory
+    failover: FailoverStory
     ok: bool = field(init=False)  # every step showed what it promises
 
     def __post_init__(self) -> None:
@@ -70,4 +73,5 @@ class DemoSummary:
             and all(r.ok and r.replica_version == r.source_version for r in self.replicas)
             and self.backups.restored_same_rows
             and self.workspace.equal_after_sync
+            and self.failover.back_home
         )

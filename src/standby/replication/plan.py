@@ -7,8 +7,10 @@ from dataclasses import dataclass, field, replace
 
 from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
-from standby.errors import BadInput, Refused, StandbyError
+from standby.errors import Refused, StandbyError
 from standby.replication.follow import Pair
+from standby.replication.locations import locate_protected
+from standby.storage import open_store
 
 
 @dataclass(frozen=True)
@@ -37,43 +39,42 @@ class ConfiguredPairs:
 
 
 def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPairs:
-    """Every protected table with a location, mapped to the DR site; checks the control
-    objects of each storage root involved (creating them on first use)."""
-    primary, dr = config.primary, config.dr
+    """Every protected table with a location, mapped from the site that is primary to the
+    other; checks the control objects of each storage root involved (creating them on
+    first use). The direction is the config's primary -> dr, until a reprotect makes the
+    DR site primary and the other its replica: then replication runs DR -> primary."""
+    found, unresolved = locate_protected(config)
+    located = [(table, config.root_of(table.location, config.primary)) for table in found]
+    roots = sorted({root for _, root in located})
+    source, target = direction(config, roots)
+    root_pairs = {
+        n: _pair(
+            config,
+            (source, config.site(source).storage[n]),
+            (target, config.site(target).storage[n]),
+            None,
+        )
+        for n in roots
+    }
     pairs: list[Pair] = []
-    unresolved: list[str] = []
-    roots: set[str] = set()
-    root_names: dict[Pair, str] = {}
-    for entry in config.protected.tables:
-        if entry.location is None:
-            unresolved.append(entry.table or "?")
-            continue
-        located = config.locate(entry.location, primary)
-        if located is None:
-            raise BadInput(
-                f"Protected table location {entry.location} is under no storage root "
-                f"of site {primary}."
-            )
-        roots.add(located[0])
-        target = config.map_location(entry.location, primary, dr)
-        pair = _pair(config, entry.location, target, config.tier(entry.tier).rpo)
-        name = entry.table if entry.table and not entry.is_glob else None
-        pairs.append(replace(pair, name=name, tier=entry.tier))
-        root_names[pairs[-1]] = located[0]
+    root_of: dict[Pair, Pair] = {}
+    for table, root in located:
+        pair = _pair(
+            config,
+            (source, config.map_location(table.location, config.primary, source)),
+            (target, config.map_location(table.location, config.primary, target)),
+            config.tier(table.entry.tier).rpo,
+        )
+        pairs.append(replace(pair, name=table.name, tier=table.entry.tier))
+        root_of[pairs[-1]] = root_pairs[root]
     epoch = 0
-    root_pairs = [
-        _pair(config, config.site(primary).storage[n], config.site(dr).storage[n], None)
-        for n in sorted(roots)
-    ]
-    for root in root_pairs:
-        src_root, dst_root = root.stores()
+    for root_pair in root_pairs.values():
+        src_root, dst_root = root_pair.stores()
         if not dry_run:
-            initialize(src_root, site=primary, role="primary")
-            initialize(dst_root, site=dr, role="replica")
+            initialize(src_root, site=source, role="primary")
+            initialize(dst_root, site=target, role="replica")
             epoch = require_replication_allowed(src_root, dst_root)
-    by_name = dict(zip(sorted(roots), root_pairs, strict=True))
-    root_of = {pair: by_name[name] for pair, name in root_names.items()}
-    return ConfiguredPairs(pairs, epoch, unresolved, root_pairs, root_of)
+    return ConfiguredPairs(pairs, epoch, unresolved, list(root_pairs.values()), root_of)
 
 
 def fence_reason(root: Pair) -> str | None:
@@ -91,12 +92,40 @@ def fence_reason(root: Pair) -> str | None:
     return None
 
 
-def _pair(config: Config, source: str, target: str, rpo: float | None) -> Pair:
+def direction(config: Config, roots: list[str]) -> tuple[str, str]:
+    """(source site, target site) as the control objects say; the config's own order when
+    they do not say otherwise (no control objects yet, or a fenced or torn state, which
+    `require_replication_allowed` then refuses with the roles named)."""
+    primary, dr = config.primary, config.dr
+    if (
+        roots
+        and _roles(config, dr, roots) == {"primary"}
+        and _roles(config, primary, roots) == {"replica"}
+    ):
+        return dr, primary
+    return primary, dr
+
+
+def _roles(config: Config, site: str, roots: list[str]) -> set[str]:
+    settings = config.site(site)
+    found: set[str] = set()
+    for name in roots:
+        uri = settings.storage[name]
+        store = open_store(uri, options=settings.resolved_storage_options(uri) or None)
+        control = read_control(store)
+        found.add(control.role if control else "none")
+    return found
+
+
+def _pair(
+    config: Config, source: tuple[str, str], target: tuple[str, str], rpo: float | None
+) -> Pair:
     """A pair whose stores use each site's storage options (env references read now)."""
+    (source_site, source_uri), (target_site, target_uri) = source, target
     return Pair(
-        source,
-        target,
+        source_uri,
+        target_uri,
         rpo,
-        source_options=config.site(config.primary).resolved_storage_options(source) or None,
-        target_options=config.site(config.dr).resolved_storage_options(target) or None,
+        source_options=config.site(source_site).resolved_storage_options(source_uri) or None,
+        target_options=config.site(target_site).resolved_storage_options(target_uri) or None,
     )

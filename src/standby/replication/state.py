@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
 from standby.errors import BadInput, ObjectNotFound, Refused
@@ -89,6 +89,12 @@ def write_state(store: ObjectStore, state: ReplicaState) -> None:
         if stored is not None and stored.promoted is not None:
             state.promoted = stored.promoted
     store.put(STATE_PATH, state.to_json(), mode="overwrite")
+
+
+def restart_state(store: ObjectStore, state: ReplicaState) -> None:
+    """A site that was primary becomes a replica again (reprotect, failback): its state is
+    written afresh, an earlier promotion cleared on purpose (write_state would keep it)."""
+    store.put(STATE_PATH, replace(state, promoted=None).to_json(), mode="overwrite")
 
 
 def mark_promoted(

@@ -78,7 +78,7 @@ class _Plan:
 
 
 def clone(
-    source: str,
+    source: str | ObjectStore,
     target: str,
     *,
     shallow: bool = False,
@@ -89,9 +89,11 @@ def clone(
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
 ) -> CloneResult:
-    """Clone `source` at a version (latest by default) into `target`."""
-    refuse_overlap(source, target, target_what="clone target")
-    src_log, snap, warnings = _source(source, version=version, timestamp=timestamp)
+    """Clone `source` (a URI, or an opened store) at a version (latest by default) into
+    `target`."""
+    src_store = open_store(source) if isinstance(source, str) else source
+    refuse_overlap(src_store.url, target, target_what="clone target")
+    src_log, snap, warnings = _source(src_store, version=version, timestamp=timestamp)
     src_name = redact(src_log.url)
     dst_store = open_store(target)
     dst_log = DeltaLog(dst_store)
@@ -135,10 +137,10 @@ def clone(
 
 
 def _source(
-    source: str, *, version: int | None, timestamp: str | None
+    source: ObjectStore, *, version: int | None, timestamp: str | None
 ) -> tuple[DeltaLog, Snapshot, list[str]]:
     """The source's snapshot to clone, checked: its features (warnings returned) and files."""
-    src_log, listing = open_log(open_store(source))
+    src_log, listing = open_log(source)
     snap = load_snapshot(
         src_log,
         resolve_version(src_log, listing, version=version, timestamp=timestamp),
