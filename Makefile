@@ -6,12 +6,12 @@ STAMP := $(VENV)/.installed
 NODE_DIR := .cache/node
 AZURITE := $(NODE_DIR)/node_modules/.bin/azurite
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean java
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test]'
+	$(BIN)/pip install -q -e '.[test,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -23,8 +23,15 @@ $(AZURITE):
 demo: $(STAMP)
 	$(BIN)/standby demo
 
+# pyspark (the `spark` extra) runs on Java 17+: Debian's, installed only when missing or older.
+JAVA_OK = java -version 2>&1 | grep -Eq 'version "(1[7-9]|[2-9][0-9])'
+java:
+	@$(JAVA_OK) || { apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
+	@$(JAVA_OK) || { echo "Java 17+ is needed for pyspark; set JAVA_HOME or PATH to one." >&2; exit 1; }
+
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
-test: $(STAMP) $(AZURITE)
+test: $(STAMP) $(AZURITE) java
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 -q
@@ -37,8 +44,8 @@ format: $(STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
-bench: $(STAMP)
-	$(BIN)/pip install -q -e '.[test,bench]'
+bench: $(STAMP) java
+	$(BIN)/pip install -q -e '.[test,spark,bench]'
 	$(BIN)/python -m bench
 
 clean:

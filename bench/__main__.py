@@ -4,9 +4,11 @@ from bench import (
     failback,
     failover,
     follow_lag,
+    follow_scale,
     replication,
     sandbox_list_jobs,
     scale,
+    spark_copy,
     startup,
     table_ops,
     workspace_export,
@@ -21,3 +23,5 @@ workspace_export.main()
 scale.main([])
 failover.main()
 failback.main(["--only", "requests"])  # failback RTO: failover.main() prints it
+spark_copy.main()
+follow_scale.main()

@@ -19,7 +19,7 @@ from standby.delta import DeltaLog
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Partial, Refused, Unreachable
 from standby.replication import Replicator, read_state, replicate_table
-from standby.replication.follow import Pair, follow
+from standby.replication.follow import Metrics, Pair, follow
 from standby.replication.state import Promotion, mark_promoted, write_state
 from standby.replication.watch import SEEN_REFRESH_SECONDS
 from standby.storage import open_store
@@ -142,18 +142,22 @@ def test_a_follower_stops_for_a_table_promoted_under_it(tmp_path: Path) -> None:
         pairs.append(Pair(str(tmp_path / f"src-{name}"), str(tmp_path / f"dst-{name}")))
     stop = threading.Event()
     passes: list[str] = []
+    metrics = Metrics(pairs)
+    errors_a = {"table": pairs[0].labels()[0], "tier": pairs[0].labels()[1]}
 
     def on_pass(pair: Pair, result: object) -> None:
         passes.append(pair.source)
-        if len(passes) == 4:  # both replicas made and polled once more: fail over table a
+        if len(passes) == 4:  # both replicas made and polled again: fail over table a
             mark_promoted(open_store(pairs[0].target), version=1, epoch=2, operation_id="op-3")
             grow(pairs[0].source, 1, start=100)
             grow(pairs[1].source, 1, start=100)
-        if passes.count(pairs[1].source) >= 5:
+        # Each table has its own poll schedule: stop once a was refused, b polled on.
+        refused_a = metrics.registry.get_sample_value("standby_errors_total", errors_a)
+        if passes.count(pairs[1].source) >= 5 and refused_a:
             stop.set()
 
     with pytest.raises(Partial, match="1 of 2"):
-        follow(pairs, interval=0.01, stop=stop, on_pass=on_pass)
+        follow(pairs, interval=0.01, stop=stop, on_pass=on_pass, metrics=metrics)
     assert deltalake.DeltaTable(pairs[0].target).version() == 1  # refused before writing
     assert deltalake.DeltaTable(pairs[1].target).version() == 2
     promoted = read_state(open_store(pairs[0].target))

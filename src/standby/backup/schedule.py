@@ -115,10 +115,9 @@ def job_definition(
 ) -> dict[str, Any]:
     """A Jobs API 2.1 job: `backup run`, then `backup prune`, for `policy` on its schedule,
     on a single-node job cluster; at most one run at a time."""
-    scheme = root.split("://", 1)[0] if "://" in root else "file"
 
     def task(key: str, command: str, after: str | None = None) -> dict[str, Any]:
-        library = {"whl": wheel} if wheel else {"pypi": {"package": f"standby=={__version__}"}}
+        library = wheel_library(wheel)
         out: dict[str, Any] = {"task_key": key}
         if after:
             out["depends_on"] = [{"task_key": after}]
@@ -145,16 +144,7 @@ def job_definition(
         "job_clusters": [
             {
                 "job_cluster_key": "standby",
-                "new_cluster": {
-                    "spark_version": spark_version,
-                    "node_type_id": node_type or NODE_TYPES.get(scheme, "i3.xlarge"),
-                    "num_workers": 0,
-                    "spark_conf": {
-                        "spark.databricks.cluster.profile": "singleNode",
-                        "spark.master": "local[*]",
-                    },
-                    "custom_tags": {"ResourceClass": "SingleNode"},
-                },
+                "new_cluster": single_node_cluster(spark_version, node_type or node_type_for(root)),
             }
         ],
         "tasks": [task("backup_run", "run"), task("backup_prune", "prune", after="backup_run")],
@@ -162,6 +152,31 @@ def job_definition(
     if notify:
         job["email_notifications"] = {"on_failure": notify}
     return job
+
+
+def wheel_library(wheel: str | None) -> dict[str, Any]:
+    """The job library that installs standby: a wheel (a volume path), else PyPI."""
+    return {"whl": wheel} if wheel else {"pypi": {"package": f"standby=={__version__}"}}
+
+
+def node_type_for(root: str) -> str:
+    """A small general-purpose node on the cloud that holds `root`."""
+    scheme = root.split("://", 1)[0] if "://" in root else "file"
+    return NODE_TYPES.get(scheme, "i3.xlarge")
+
+
+def single_node_cluster(spark_version: str, node_type: str) -> dict[str, Any]:
+    """A job cluster of one node, no executors: standby's threads do the copying."""
+    return {
+        "spark_version": spark_version,
+        "node_type_id": node_type,
+        "num_workers": 0,
+        "spark_conf": {
+            "spark.databricks.cluster.profile": "singleNode",
+            "spark.master": "local[*]",
+        },
+        "custom_tags": {"ResourceClass": "SingleNode"},
+    }
 
 
 def bundle_resources(jobs: dict[str, dict[str, Any]]) -> str:

@@ -39,6 +39,7 @@ from standby.backup.schedule import (
 )
 from standby.cli import params
 from standby.cli.context import config_path, current_config
+from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config
@@ -70,12 +71,18 @@ def run_cmd(
         ),
     ] = None,
     dry_run: DryRun = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Back up each table of the policies now, at its latest version."""
     wanted = [t.strip() for group in tables or [] for t in group.split(",") if t.strip()]
-    targets = policy_targets(current_config(), policy=policy, tables=wanted or None)
-    with copy_progress("backing up") as progress:
-        result = run_backups(targets, dry_run=dry_run, progress=progress)
+    config = current_config()
+    targets = policy_targets(config, policy=policy, tables=wanted or None)
+    with (
+        copy_executor(engine, spark_master, config=config) as executor,
+        copy_progress("backing up") as progress,
+    ):
+        result = run_backups(targets, dry_run=dry_run, executor=executor, progress=progress)
     emit(result, lambda c: render_run(c, result))
     result.check()
 
@@ -240,12 +247,24 @@ def restore_cmd(
         typer.Option("--replace", help="Restore into an existing table as a new version."),
     ] = False,
     dry_run: DryRun = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Restore a backup to a new table (or into an existing one with --replace)."""
-    found = catalogs(current_config())
-    with copy_progress("restoring") as progress:
+    config = current_config()
+    found = catalogs(config)
+    with (
+        copy_executor(engine, spark_master, config=config) as executor,
+        copy_progress("restoring") as progress,
+    ):
         result = restore_backup(
-            found, backup_id, to, replace=replace, dry_run=dry_run, progress=progress
+            found,
+            backup_id,
+            to,
+            replace=replace,
+            dry_run=dry_run,
+            executor=executor,
+            progress=progress,
         )
     emit(result, lambda c: render_restore(c, result))
 

@@ -113,4 +113,6 @@ COMMANDS: Mapping[str, Entry] = {
     "sandbox": Command(
         "standby.cli.sandbox", "app", "A local Databricks workspace API for rehearsals."
     ),
+    "job": Command("standby.cli.job", "app", "standby as a Databricks job (emit, --apply)."),
+    "plan": Command("standby.cli.plan", "plan_cmd", "Requests a day and their cost; workers."),
 }

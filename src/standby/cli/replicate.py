@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -16,6 +16,7 @@ from rich.table import Table
 
 from standby.cli import params
 from standby.cli.context import current_config
+from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.cli.signals import stop_on_signals
@@ -25,6 +26,9 @@ from standby.replication import History, TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
 from standby.replication.plan import ConfiguredPairs, configured_pairs
 from standby.replication.status import TableStatus, statuses
+
+if TYPE_CHECKING:
+    from standby.engines import CopyExecutor
 
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
@@ -80,6 +84,8 @@ def replicate(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Replicate tables to the DR site in log order (one pass, or --follow).
 
@@ -87,11 +93,12 @@ def replicate(
     replica stays valid at the version it reached, and the exit code is 130. A follower
     stops the same way, prints its totals and exits 0."""
     pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
-    with stop_on_signals() as stop:
+    polls = _polls(pairs) if follow_ and source is None else None
+    with stop_on_signals() as stop, copy_executor(engine, spark_master) as executor:
         if follow_:
-            _follow(pairs, history, stop, interval, metrics_port, parallel, fence)
+            _follow(pairs, history, stop, interval, metrics_port, parallel, fence, polls, executor)
             return
-        results, errors = _one_pass(pairs, history, stop, epoch, parallel, dry_run)
+        results, errors = _one_pass(pairs, history, stop, epoch, parallel, dry_run, executor)
     interrupted = any(r.interrupted for r in results)  # a signal after the end stops nothing
     doc = {"tables": results, "errors": errors, "interrupted": interrupted}
     emit(doc, lambda c: render_replicate(c, results, errors))
@@ -112,6 +119,7 @@ def _one_pass(
     epoch: int,
     parallel: int,
     dry_run: bool,
+    executor: CopyExecutor,
 ) -> tuple[list[TableReplication], list[str]]:
     """One pass over every pair, `parallel` at a time: the results, and one line per failure."""
     results: list[TableReplication] = []
@@ -124,6 +132,7 @@ def _one_pass(
                     p.source,
                     p.target,
                     history=history,
+                    executor=executor,
                     progress=progress,
                     epoch=epoch,
                     dry_run=dry_run,
@@ -173,7 +182,14 @@ def _follow(
     metrics_port: int | None,
     parallel: int,
     fence: Callable[[], None] | None,
+    polls: dict[Pair, float] | None,
+    executor: CopyExecutor,
 ) -> None:
+    """Follow each pair at its poll interval (its tier's with standby.yml, else --interval)."""
+    if polls is not None:
+        pairs = [p for p in pairs if p in polls]
+        if not pairs:
+            raise BadInput("No protected table is in a tier that is followed (tier3: never).")
     followed = {p: Followed(p.source, p.target) for p in pairs}
 
     def on_pass(p: Pair, r: TableReplication) -> None:
@@ -189,9 +205,24 @@ def _follow(
         parallel=parallel,
         fence=fence,
         on_pass=on_pass,
+        polls=polls,
+        executor=executor,
     )
     rows = list(followed.values())
     emit({"tables": rows, "stopped": True}, lambda c: render_followed(c, rows))
+
+
+def _polls(pairs: list[Pair]) -> dict[Pair, float]:
+    """Each followed pair's poll interval, its tier's in standby.yml; a tier polled
+    `never` is left to backups."""
+    from standby.replication.schedule import poll_interval
+
+    config = current_config()
+    polls = {p: poll_interval(config, p.tier) for p in pairs}
+    for p, seconds in polls.items():
+        if seconds is None:
+            error_console().print(f"note: {p.source} is in a tier that is not followed; skipped")
+    return {p: seconds for p, seconds in polls.items() if seconds is not None}
 
 
 def render_followed(c: Console, rows: list[Followed]) -> None:

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from standby.cli import params
+from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
@@ -110,9 +111,11 @@ def clone_cmd(
         ),
     ] = False,
     dry_run: DryRun = False,
+    engine: EngineOpt = None,
+    spark_master: SparkMasterOpt = None,
 ) -> None:
     """Deep or shallow clone of a table at a version (CLONE ... VERSION AS OF)."""
-    with copy_progress("copying") as progress:
+    with copy_executor(engine, spark_master) as executor, copy_progress("copying") as progress:
         result = tables.clone(
             source,
             target,
@@ -121,6 +124,7 @@ def clone_cmd(
             timestamp=timestamp,
             replace=replace,
             dry_run=dry_run,
+            executor=executor,
             progress=progress,
         )
     emit(result, lambda c: render_clone(c, result))

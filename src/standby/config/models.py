@@ -46,11 +46,28 @@ WorkspaceKind = Literal[
 WORKSPACE_KINDS: tuple[WorkspaceKind, ...] = get_args(WorkspaceKind)
 
 # The DR guide's section 2.2: tier -> RPO / RTO in seconds.
+# `poll`: seconds between follow polls (`replicate --follow`), "never" for backups only.
 DEFAULT_TIERS: dict[str, dict[str, Any]] = {
-    "tier1": {"rpo": 15 * 60, "rto": 3600, "description": "Hot standby, real-time replication"},
-    "tier2": {"rpo": 4 * 3600, "rto": 8 * 3600, "description": "Warm standby, async replication"},
-    "tier3": {"rpo": 24 * 3600, "rto": 48 * 3600, "description": "Cold standby, daily backups"},
+    "tier1": {
+        "rpo": 15 * 60,
+        "rto": 3600,
+        "poll": 1,
+        "description": "Hot standby, real-time replication",
+    },
+    "tier2": {
+        "rpo": 4 * 3600,
+        "rto": 8 * 3600,
+        "poll": 60,
+        "description": "Warm standby, async replication",
+    },
+    "tier3": {
+        "rpo": 24 * 3600,
+        "rto": 48 * 3600,
+        "poll": "never",
+        "description": "Cold standby, daily backups",
+    },
 }
+DEFAULT_POLL = 60  # a tier of one's own that says nothing is polled every minute
 
 _GLOB_CHARS = set("*?[")
 
@@ -58,11 +75,17 @@ _GLOB_CHARS = set("*?[")
 _Model = StrictModel
 
 
+def _poll(value: object) -> object:
+    return None if value in ("never", None) else value
+
+
 class Tier(_Model):
-    """Recovery targets: RPO (data loss) and RTO (downtime), in seconds."""
+    """Recovery targets: RPO (data loss) and RTO (downtime), in seconds; and how often a
+    follow loop polls its tables (None: never, the tier is kept by backups only)."""
 
     rpo: Duration
     rto: Duration
+    poll: Annotated[Duration | None, BeforeValidator(_poll)] = DEFAULT_POLL
     description: str | None = None
 
 
@@ -205,6 +228,20 @@ class Contact(_Model):
     contact: str
 
 
+def _engine(value: object) -> object:
+    return {"kind": value} if isinstance(value, str) else value
+
+
+class EngineSettings(_Model):
+    """Where copy work runs; `--engine` and `--spark-master` on a command win over these.
+
+    `engine: spark` alone uses the active SparkSession (inside a Databricks job).
+    """
+
+    kind: Literal["threads", "spark"] = "threads"
+    spark_master: str | None = None
+
+
 class Config(_Model):
     """The whole of standby.yml, validated and cross-checked."""
 
@@ -215,6 +252,7 @@ class Config(_Model):
     backups: Backups = Backups()
     workspace_sync: WorkspaceSync = WorkspaceSync()
     contacts: list[Contact] = []
+    engine: Annotated[EngineSettings, BeforeValidator(_engine)] = EngineSettings()
     failover: Failover = Failover()
     _path: Path | None = PrivateAttr(None)
 

@@ -10,14 +10,15 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
+from standby.engines import CopyExecutor
 from standby.errors import BadInput, Partial, Refused, StandbyError
 from standby.replication.replicator import Replicator
 from standby.replication.result import History, TableReplication
+from standby.replication.schedule import PollClock, run_polls
 from standby.storage import ObjectStore, open_store
 from standby.storage.overlap import refuse_overlap
 
@@ -153,11 +154,16 @@ def follow(
     fence: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.time,
     metrics: Metrics | None = None,
+    polls: Mapping[Pair, float] | None = None,
+    executor: CopyExecutor | None = None,
+    poll_clock: PollClock | None = None,
 ) -> Metrics:
-    """Replicate until `stop` is set. A table that is refused (diverged, another source,
-    promoted, bad input) stops being followed; other failures (a source gone, a store
-    unreachable) are counted and retried next poll. `fence` runs before every round and
-    stops everything when it raises (the sites changed roles)."""
+    """Replicate until `stop` is set, each pair every `polls[pair]` seconds (its tier's;
+    default `interval`), at most `parallel` passes at once. A table that is refused
+    (diverged, another source, promoted, bad input) stops being followed; other failures
+    (a source gone, a store unreachable) are counted and retried next poll. `fence` runs
+    before passes (at most every `interval`) and stops everything when it raises (the
+    sites changed roles)."""
     stop = stop or threading.Event()
     for pair in pairs:
         pair.refuse_overlap()
@@ -165,36 +171,40 @@ def follow(
     if metrics_port is not None:
         serve_metrics(metrics, metrics_port)
     replicators = {
-        p: Replicator(*p.stores(), history=history, clock=clock, stop=stop) for p in pairs
+        p: Replicator(*p.stores(), history=history, clock=clock, stop=stop, executor=executor)
+        for p in pairs
     }
-    active = list(pairs)
     refused: list[StandbyError] = []
 
-    def one(pair: Pair) -> Pair | None:
+    def one(pair: Pair) -> bool:
+        """One pass; False when the table is no longer followed."""
         try:
             result = replicators[pair].run()
         except (Refused, BadInput) as e:
             log.error("stopped following %s: %s", pair.source, e)
             metrics.failed(pair, None, clock())
             refused.append(e)
-            return pair
+            return False
         except StandbyError as e:
             log.warning("pass over %s failed, retrying: %s", pair.source, e)
             metrics.failed(pair, replicators[pair].watch.pending_since_ms, clock())
-            return None
+            return True
         metrics.record(pair, result, replicators[pair].watch.pending_since_ms, clock())
         if on_pass:
             on_pass(pair, result)
-        return None
+        return True
 
-    with ThreadPoolExecutor(max(1, min(parallel, len(pairs)))) as pool:
-        while active and not stop.is_set():
-            started = time.monotonic()
-            if fence is not None:
-                fence()
-            dropped = {p for p in pool.map(one, active) if p is not None}
-            active = [p for p in active if p not in dropped]
-            stop.wait(max(0.0, interval - (time.monotonic() - started)))
+    intervals = {p: (polls or {}).get(p, interval) for p in pairs}
+    run_polls(
+        intervals,
+        one,
+        workers=max(1, min(parallel, len(pairs))),
+        stop=stop,
+        clock=poll_clock,
+        before=fence,
+        before_every=interval,
+    )
+    active = len(pairs) - len(refused)
     if refused and not active:  # nothing left to follow: the refusal is the outcome
         if len(refused) == 1:
             raise refused[0]

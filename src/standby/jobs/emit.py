@@ -1,0 +1,143 @@
+"""standby as a Databricks job: the Jobs API 2.2 settings that run it from its wheel (or
+PyPI) on a job cluster, with standby.yml read from a workspace file or a volume.
+
+Kinds: `replicate` (continuous: `replicate --follow`, restarted by the service when it
+stops), `backup` (the job `backup schedule` makes: run, then prune, on the policy's
+schedule), `drill` (on demand). With `--engine spark` the cluster gets executors and the
+copying commands run on them; with threads it is a single node. Secrets the config names
+by environment variable become cluster environment variables set from a secret scope
+(`{{secrets/<scope>/<NAME>}}`): driver and executors read them by name, and no value is
+ever in the job definition.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal, get_args
+
+from standby.backup.schedule import (
+    DEFAULT_SPARK_VERSION,
+    DEFAULT_WORKSPACE_CONFIG,
+    job_definition,
+    node_type_for,
+    single_node_cluster,
+    wheel_library,
+)
+from standby.config import Config
+from standby.errors import BadInput
+
+JobKind = Literal["replicate", "backup", "drill"]
+JOB_KINDS: tuple[str, ...] = get_args(JobKind)
+CLUSTER_KEY = "standby"
+CONFIG_PREFIXES = ("/Workspace/", "/Volumes/", "dbfs:/")
+COPYING = ("replicate", "run")  # the commands that take --engine
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """How the job is built; every field has a default that works on a fresh workspace."""
+
+    engine: Literal["threads", "spark"] = "threads"
+    config_path: str = DEFAULT_WORKSPACE_CONFIG
+    wheel: str | None = None  # a volume path; default: standby from PyPI
+    workers: int = 2  # Spark executors (engine spark); threads run on a single node
+    node_type: str | None = None
+    spark_version: str = DEFAULT_SPARK_VERSION
+    secret_scope: str = "standby"
+    policy: str | None = None  # backup: which policy (needed when there are several)
+    drill_level: str = "basic"
+    name: str | None = None
+
+
+def job_settings(config: Config, kind: str, options: JobOptions) -> dict[str, Any]:
+    """The JobSettings (Jobs API 2.2, as `JobSettings.as_dict()` shapes them) for `kind`.
+
+    Raises BadInput for an unknown kind, a config path outside the workspace, or a backup
+    job whose policy is not given and not the only one.
+    """
+    if kind not in JOB_KINDS:
+        raise BadInput(f"Unknown job kind {kind!r}: one of {', '.join(JOB_KINDS)}.")
+    if not options.config_path.startswith(CONFIG_PREFIXES):
+        raise BadInput(
+            f"--config-path {options.config_path!r} is not where a job can read it.",
+            hint="Use a workspace file (/Workspace/...) or a volume (/Volumes/...).",
+        )
+    job = _backup(config, options) if kind == "backup" else _single_task(config, kind, options)
+    if options.name:
+        job["name"] = options.name
+    for task in job["tasks"]:
+        params = task["python_wheel_task"]["parameters"]
+        if any(c in params for c in COPYING):
+            params += ["--engine", options.engine]
+    cluster = job["job_clusters"][0]["new_cluster"]
+    cluster["spark_env_vars"] = {
+        name: f"{{{{secrets/{options.secret_scope}/{name}}}}}"
+        for name in sorted(config.env_names())
+    }
+    if options.engine == "spark":  # executors to copy on, instead of a single node
+        for key in ("spark_conf", "custom_tags"):
+            cluster.pop(key, None)
+        cluster["num_workers"] = options.workers
+    return job
+
+
+def _backup(config: Config, options: JobOptions) -> dict[str, Any]:
+    policies = config.backups.policies
+    if options.policy is None and len(policies) != 1:
+        names = ", ".join(p.name for p in policies) or "none"
+        raise BadInput(
+            "A backup job runs one policy: say which with --policy.", hint=f"Policies: {names}."
+        )
+    policy = config.policy(options.policy) if options.policy else policies[0]
+    return job_definition(
+        policy,
+        root=config.backup_location(policy),
+        config_path=options.config_path,
+        spark_version=options.spark_version,
+        node_type=options.node_type,
+        wheel=options.wheel,
+        notify=[c.contact for c in config.contacts if "@" in c.contact] or None,
+    )
+
+
+def _single_task(config: Config, kind: str, options: JobOptions) -> dict[str, Any]:
+    if kind == "replicate":
+        command, label = ["replicate", "--follow"], "replicate"
+        trigger: dict[str, Any] = {"continuous": {"pause_status": "UNPAUSED"}}
+    else:
+        command, label = ["drill", "--level", options.drill_level], f"drill-{options.drill_level}"
+        trigger = {}
+    roots = list(config.site(config.dr).storage.values())
+    node_type = options.node_type or node_type_for(roots[0] if roots else "")
+    return {
+        "name": f"standby-{label}",
+        "description": f"standby {' '.join(command)}, generated by `standby job emit`: "
+        "edit standby.yml and emit again rather than editing this job.",
+        "tags": {"standby": kind},
+        "max_concurrent_runs": 1,
+        **trigger,
+        "job_clusters": [
+            {
+                "job_cluster_key": CLUSTER_KEY,
+                "new_cluster": single_node_cluster(options.spark_version, node_type),
+            }
+        ],
+        "tasks": [
+            {
+                "task_key": kind,
+                "job_cluster_key": CLUSTER_KEY,
+                "python_wheel_task": {
+                    "package_name": "standby",
+                    "entry_point": "standby",
+                    "parameters": ["--config", options.config_path, "--json", *command],
+                },
+                "libraries": [wheel_library(options.wheel)],
+            }
+        ],
+    }
+
+
+def bundle_resource(settings: dict[str, Any]) -> dict[str, Any]:
+    """The same job as a Databricks Asset Bundle resource (`databricks bundle deploy`)."""
+    key = "".join(c if c.isalnum() else "_" for c in settings["name"].lower())
+    return {"resources": {"jobs": {key: settings}}}
