@@ -24,14 +24,17 @@ demo: $(STAMP)
 	$(BIN)/standby demo
 
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
+# mypy checks src/standby strictly (configured in pyproject.toml).
 test: $(STAMP) $(AZURITE)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

@@ -7,6 +7,7 @@ v, not what the table has accumulated.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -159,7 +160,7 @@ class DeltaLog:
         except ObjectNotFound:
             return None
 
-    def write_commit(self, version: int, actions: list[Action]) -> bytes:
+    def write_commit(self, version: int, actions: Sequence[Action]) -> bytes:
         """Publish version `version` with put-if-absent; refuse if anyone wrote it first."""
         raw = encode_actions(actions)
         try:

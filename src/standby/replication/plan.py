@@ -66,7 +66,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     }
     pairs: list[Pair] = []
     root_of: dict[Pair, Pair] = {}
-    for table, root in located:
+    for table, root_name in located:
         pair = _pair(
             config,
             (source, config.map_location(table.location, config.primary, source)),
@@ -74,7 +74,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
             config.tier(table.entry.tier).rpo,
         )
         pairs.append(replace(pair, name=table.name, tier=table.entry.tier))
-        root_of[pairs[-1]] = root_pairs[root]
+        root_of[pairs[-1]] = root_pairs[root_name]
     epoch = 0
     for root_pair in root_pairs.values():
         src_root, dst_root = root_pair.stores()
@@ -116,7 +116,7 @@ def direction(config: Config, roots: list[str]) -> tuple[str, str]:
 
 def _roles(config: Config, site: str, roots: list[str]) -> set[str]:
     settings = config.site(site)
-    found = set()
+    found: set[str] = set()
     for name in roots:
         uri = settings.storage[name]
         store = open_store(uri, options=settings.resolved_storage_options(uri) or None)
