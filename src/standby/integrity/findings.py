@@ -9,8 +9,10 @@ from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, object_path
 
 
-@dataclass
+@dataclass(slots=True)  # a damaged large table has one per file: keep each small
 class Problem:
+    """One finding of verify or safe-point: the path, what kind of wrong, and a sentence."""
+
     path: str
     # missing | size | content | unreadable | commit_missing | commit_differs |
     # checkpoint_incomplete | last_checkpoint | no_version

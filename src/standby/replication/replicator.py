@@ -46,7 +46,7 @@ from standby.replication.identity import check_tail, digest
 from standby.replication.state import ReplicaState, read_state, write_state
 from standby.replication.sweep import sweep_temporaries
 from standby.replication.watch import SourceWatch, commit_timestamp
-from standby.storage import ObjectStore, open_store, redact
+from standby.storage import ObjectStore, as_store, redact
 from standby.storage.overlap import refuse_overlap
 
 log = logging.getLogger(__name__)
@@ -355,8 +355,8 @@ class Replicator:
 
 
 def replicate_table(
-    source: str,
-    target: str,
+    source: str | ObjectStore,
+    target: str | ObjectStore,
     *,
     history: History = "checkpoint",
     executor: CopyExecutor | None = None,
@@ -368,13 +368,26 @@ def replicate_table(
 ) -> TableReplication:
     """One pass: make `target` a replica of `source` at the source's latest version.
 
-    A dry run is the same pass over stores that record writes instead of making them
-    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    The replica is a valid table at every instant: commits go in version order, each with
+    put-if-absent of the source's bytes and after every file it references; a crash leaves a
+    valid replica that the next pass carries on. A dry run is the same pass over stores that
+    record writes instead of making them: exactly what a real pass would copy and publish.
+
+    Args:
+        source, target: URIs (opened with `source_options`, `target_options`) or stores.
+        history: Where a new replica starts: "checkpoint" (the latest) or "all" commits.
+        epoch: The control objects' epoch the pass runs at (0 outside standby.yml).
+
+    Raises:
+        OverlappingLocations, TableNotFound, UnsupportedFeature: bad input; nothing written.
+        Diverged, WrongSource: the replica is not this source's; nothing overwritten.
     """
-    refuse_overlap(source, target, source_options=source_options, target_options=target_options)
+    src = as_store(source, options=source_options, dry_run=dry_run)
+    dst = as_store(target, options=target_options, dry_run=dry_run)
+    refuse_overlap(src.url, dst.url, source_options=source_options, target_options=target_options)
     result = Replicator(
-        open_store(source, options=source_options, dry_run=dry_run),
-        open_store(target, options=target_options, dry_run=dry_run),
+        src,
+        dst,
         history=history,
         executor=executor,
         progress=progress,
