@@ -34,10 +34,16 @@ class SlowExecutor:
         self.inner = ThreadExecutor(workers=2)
         self.started = threading.Event()
 
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
         self.started.set()
         slowed = [_Slow(t, self.delay) for t in tasks]
-        return self.inner.run(slowed, progress=progress)  # type: ignore[arg-type]
+        return self.inner.run(slowed, progress=progress, stop=stop)  # type: ignore[arg-type]
 
 
 class _Slow(CopyTask):

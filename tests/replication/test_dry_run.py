@@ -17,8 +17,7 @@ import deltalake
 import pytest
 
 from standby.integrity import safe_point
-from standby.replication import Replicator, replicate_table
-from standby.replication.replicator import TableReplication
+from standby.replication import Replicator, TableReplication, replicate_table
 from standby.storage import DryRunStore, ObjectStore, open_store
 from tests.faults import RecordingStore
 from tests.replication._support import assert_valid_replica, grow

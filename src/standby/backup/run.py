@@ -23,7 +23,7 @@ from standby.backup.verify import check_backup
 from standby.delta.log import open_log
 from standby.delta.timestamps import timestamp_of
 from standby.engines import CopyExecutor, Progress
-from standby.errors import ProblemFound, StandbyError, exit_code_for
+from standby.errors import Partial, ProblemFound, StandbyError
 from standby.storage import join, open_store, redact
 from standby.storage.overlap import refuse_overlap
 from standby.tables import clone
@@ -57,7 +57,7 @@ class BackupFailure:
     policy: str
     table: str
     error: str
-    exit_code: int
+    error_type: str  # the StandbyError class, as in the `type` of an error document
 
 
 @dataclass
@@ -69,6 +69,23 @@ class RunResult:
     dry_run: bool
     backups: list[TableBackup] = field(default_factory=list)
     failures: list[BackupFailure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.errors: list[StandbyError] = []  # of the failures, in order; not a field: no JSON
+
+    def check(self) -> None:
+        """Raise Partial when some tables failed and others were backed up; when every one
+        failed, the first failure's own error."""
+        if not self.failures:
+            return
+        if not self.backups:
+            raise self.errors[0]
+        first = self.failures[0]
+        raise Partial(
+            f"{len(self.failures)} of {len(self.failures) + len(self.backups)} table(s) "
+            f"failed; the others are backed up. The first: {first.table}: {first.error}",
+            hint="Fix the failed tables and run `standby backup run` again.",
+        )
 
 
 @dataclass(frozen=True)
@@ -146,8 +163,9 @@ def _into(
     except StandbyError as e:
         log.warning("backup of %s failed: %s", planned.source.name, e)
         result.failures.append(
-            BackupFailure(planned.target.policy.name, planned.source.name, str(e), exit_code_for(e))
+            BackupFailure(planned.target.policy.name, planned.source.name, str(e), type(e).__name__)
         )
+        result.errors.append(e)
         return str(e)
     result.backups.append(made)
     return None
