@@ -31,14 +31,17 @@ java:
 	@$(JAVA_OK) || { echo "Java 17+ is needed for pyspark; set JAVA_HOME or PATH to one." >&2; exit 1; }
 
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
+# mypy checks src/standby strictly (configured in pyproject.toml).
 test: $(STAMP) $(AZURITE) java
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 format: $(STAMP)
 	$(BIN)/ruff format src tests bench

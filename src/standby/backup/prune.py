@@ -72,6 +72,8 @@ class Sweep:
 
 @dataclass
 class PruneResult:
+    """What pruning one policy deletes (or, on a dry run, would delete) and keeps, and why."""
+
     policy: str
     root: str
     dry_run: bool

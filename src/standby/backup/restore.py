@@ -20,6 +20,8 @@ from standby.tables import CloneResult, clone
 
 @dataclass
 class BackupRestore:
+    """A backup restored: which one, from where, to where, and the clone that did it."""
+
     id: str
     table: str
     source: str

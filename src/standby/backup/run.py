@@ -62,6 +62,9 @@ class BackupFailure:
 
 @dataclass
 class RunResult:
+    """What one backup run did: the backups made (planned, on a dry run), the tables that
+    failed and why."""
+
     run_id: str
     dry_run: bool
     backups: list[TableBackup] = field(default_factory=list)

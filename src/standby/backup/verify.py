@@ -49,6 +49,8 @@ class BackupCheck:
 
 @dataclass
 class VerifyResult:
+    """What backup verify found: `ok` when every backup checked can be restored."""
+
     ok: bool
     read_data: bool
     backups: list[BackupCheck]

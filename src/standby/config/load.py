@@ -201,9 +201,16 @@ def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:
-    """Read, validate and cross-check a standby.yml (found as resolve_config_path says).
+    """Read, validate and cross-check a standby.yml. Reads only; nothing is connected to.
 
-    Raises ConfigInvalid listing every problem, one per line, each with its field path and
-    line; a missing file and YAML syntax errors (with line and column) are ConfigInvalid too.
+    Args:
+        path: The file; None: `$STANDBY_CONFIG`, else `./standby.yml`.
+
+    Returns:
+        The validated configuration.
+
+    Raises:
+        ConfigInvalid: Every problem, one per line, each with its field path and line; a
+            missing file and YAML syntax errors (with line and column) too.
     """
     return load(resolve_config_path(path))

@@ -26,7 +26,7 @@ class ReplicaStory:
     table: str
     source: str
     replica: str
-    source_version: int
+    source_version: int | None
     replica_version: int | None
     ok: bool  # within the tier's RPO, as `status` says
 

@@ -146,7 +146,7 @@ class Route53Dns:
             self.sleep(2.0)
 
     def _call(self, doing: str, fn: Callable[[], Any]) -> Any:
-        import botocore.exceptions  # lazily: boto3 is only needed by this provider
+        import botocore.exceptions  # type: ignore[import-untyped]  # lazily: only route53 needs it
 
         try:
             return fn()
@@ -179,7 +179,7 @@ def _resolved(options: Mapping[str, Any]) -> dict[str, Any]:
 
 def _route53_client(options: Mapping[str, Any]) -> Any:
     try:
-        import boto3  # lazily: only the route53 provider needs it
+        import boto3  # type: ignore[import-untyped]  # lazily: only route53 needs it
     except ImportError as e:
         raise BadInput("dns provider route53 needs boto3: pip install 'standby[aws]'.") from e
     keys = ("endpoint_url", "region_name", "aws_access_key_id", "aws_secret_access_key")

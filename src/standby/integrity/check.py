@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
@@ -25,11 +26,13 @@ from standby.integrity.findings import Problem, dedupe, nothing_rebuilds
 from standby.integrity.replay import replay
 from standby.replication.identity import source_mismatch
 from standby.replication.state import STATE_PATH, ReplicaState, read_state
-from standby.storage import ObjectStore, open_store
+from standby.storage import ObjectStore, as_store
 
 
 @dataclass
 class VerifyReport:
+    """What verify found: `ok` when nothing; each finding in `problems`."""
+
     ok: bool
     version: int
     files_checked: int
@@ -43,9 +46,35 @@ def referenced_since(dl: DeltaLog, listing: LogListing, start: int) -> list[File
     return replay(dl, read_chain(dl, listing), None, since=start).files.actions()
 
 
-def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> VerifyReport:
-    """Check a table copy; problems are listed, never raised (the CLI exits 1 on any)."""
-    dl, listing = open_log(open_store(uri))
+def verify(
+    table: str | ObjectStore,
+    *,
+    against: str | ObjectStore | None = None,
+    read_data: bool = False,
+    storage_options: Mapping[str, str] | None = None,
+    against_options: Mapping[str, str] | None = None,
+) -> VerifyReport:
+    """Check that a table copy (a replica, a clone, a backup) is complete and correct.
+
+    Reads only. Every file the retained versions reference must be present at the size the
+    log says, and the log must have no gap; a replica must still follow its source.
+
+    Args:
+        table: The copy's URI, or a store opened at its root.
+        against: The source table (URI or store): every commit must be byte-identical.
+        read_data: Also read every data file: contents hash equal to the source's (the
+            replica's recorded source when `against` is not given), parquet footers read.
+        storage_options: Options for opening the copy's URI.
+        against_options: Options for opening the source's URI (given or recorded).
+
+    Returns:
+        The report; what is wrong is listed in it, never raised.
+
+    Raises:
+        TableNotFound: No Delta log at the location.
+        Unreachable: The storage cannot be reached.
+    """
+    dl, listing = open_log(as_store(table, options=storage_options))
     state = read_state(dl.store)
     chain = read_chain(dl, listing)
     start = max(chain.first, state.complete_from if state else chain.first)
@@ -58,7 +87,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
     problems += _stored_problems(files.relative(), present)
     problems += _source_problems(dl, state if against is None else None)
     source_uri = against or (state.source if (state and read_data) else None)
-    source = open_store(source_uri) if source_uri else None
+    source = as_store(source_uri, options=against_options) if source_uri else None
     if source is not None and against:
         gaps = set(chain.missing_commits)  # already a finding each
         problems += _compare_commits(dl, DeltaLog(source), start, chain.latest, skip=gaps)

@@ -9,6 +9,8 @@ from standby.delta.log import commit_path
 
 @dataclass(slots=True)  # a damaged large table has one per file: keep each small
 class Problem:
+    """One finding of verify or safe-point: the path, what kind of wrong, and a sentence."""
+
     path: str
     # missing | size | content | unreadable | commit_missing | commit_differs |
     # checkpoint_incomplete | last_checkpoint | no_version

@@ -8,6 +8,7 @@ moves what stands between readers and that version aside (see quarantine).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from standby.delta.log import open_log
@@ -17,11 +18,13 @@ from standby.integrity.chain import read_chain
 from standby.integrity.findings import Problem, dedupe, nothing_rebuilds
 from standby.integrity.quarantine import quarantine, repair_plan
 from standby.integrity.replay import replay
-from standby.storage import open_store, redact
+from standby.storage import ObjectStore, as_store, redact
 
 
 @dataclass
 class SafePoint:
+    """The newest version a copy serves whole, and what a repair moved aside."""
+
     version: int | None  # None: no version is whole
     complete_from: int | None  # every version from here to `version` is served
     latest: int
@@ -32,11 +35,37 @@ class SafePoint:
 
 
 def safe_point(
-    uri: str, *, repair: bool = False, force: bool = False, dry_run: bool = False
+    table: str | ObjectStore,
+    *,
+    repair: bool = False,
+    force: bool = False,
+    dry_run: bool = False,
+    storage_options: Mapping[str, str] | None = None,
 ) -> SafePoint:
-    """The newest version the copy serves whole; with `repair`, make readers open exactly it.
-    A dry run repairs through a store that records the moves instead of making them."""
-    dl, listing = open_log(open_store(uri, dry_run=dry_run))
+    """The newest version a table copy made by anything (a killed run, S3 replication,
+    azcopy) serves whole: the log rebuilds it and every live file of it is present.
+
+    Reads only, unless `repair`: then what keeps readers from that version (later commits,
+    checkpoints beyond it) is moved aside into the table's quarantine, never deleted.
+
+    Args:
+        table: The copy's URI, or a store opened at its root.
+        repair: Make readers open exactly the safe version.
+        force: Let the repair move files (without it, Refused says what it would move).
+        dry_run: Plan the repair through a store that records the moves, make none.
+        storage_options: Options for opening a URI.
+
+    Returns:
+        The safe version (None when no version is whole), where the run of whole versions
+        starts, the torn versions beyond it, and what was (or would be) moved aside.
+
+    Raises:
+        TableNotFound: No Delta log at the location.
+        Refused: A repair without `force` that would move files, or while no version
+            is whole.
+        Unreachable: The storage cannot be reached.
+    """
+    dl, listing = open_log(as_store(table, options=storage_options, dry_run=dry_run))
     chain = read_chain(dl, listing)
     passed = replay(dl, chain, inventory(dl.store))
     safe = passed.whole[-1] if passed.whole else None

@@ -9,7 +9,7 @@ from standby.engines import CopyExecutor, Progress
 from standby.replication.replicator import Replicator
 from standby.replication.result import History, TableReplication
 from standby.replication.state import ReplicaState, read_state
-from standby.storage import open_store
+from standby.storage import ObjectStore, as_store
 from standby.storage.overlap import refuse_overlap
 
 __all__ = [
@@ -23,8 +23,8 @@ __all__ = [
 
 
 def replicate_table(
-    source: str,
-    target: str,
+    source: str | ObjectStore,
+    target: str | ObjectStore,
     *,
     history: History = "checkpoint",
     executor: CopyExecutor | None = None,
@@ -35,17 +35,33 @@ def replicate_table(
     dry_run: bool = False,
     stop: threading.Event | None = None,
 ) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version. Once
-    `stop` is set, the pass copies and publishes nothing more and returns what it did
-    (`interrupted`): the replica is valid at its `to_version`, and a rerun carries on.
+    """One pass: make `target` a replica of `source` at the source's latest version.
 
-    A dry run is the same pass over stores that record writes instead of making them
-    (DryRunStore): it plans exactly what a real pass would copy and publish now.
+    The replica is a valid table at every instant: commits go in version order, each with
+    put-if-absent of the source's bytes and after every file it references; a crash leaves a
+    valid replica that the next pass carries on. A dry run is the same pass over stores that
+    record writes instead of making them (DryRunStore): exactly what a real pass would copy
+    and publish now.
+
+    Args:
+        source, target: URIs (opened with `source_options`, `target_options`) or stores.
+        history: Where a new replica starts: "checkpoint" (the latest) or "all" commits.
+        executor, progress: Where copy work runs (threads by default); told of bytes copied.
+        epoch: The control objects' epoch the pass runs at (0 outside standby.yml).
+        stop: Once set, the pass copies and publishes nothing more and returns what it did
+            (`interrupted`): the replica is valid at its `to_version`; a rerun carries on.
+
+    Raises:
+        OverlappingLocations, TableNotFound, UnsupportedFeature: bad input; nothing written.
+        Diverged, WrongSource: the replica is not this source's; nothing overwritten.
+        Unreachable: A storage cannot be reached.
     """
-    refuse_overlap(source, target, source_options=source_options, target_options=target_options)
+    src = as_store(source, options=source_options, dry_run=dry_run)
+    dst = as_store(target, options=target_options, dry_run=dry_run)
+    refuse_overlap(src.url, dst.url, source_options=source_options, target_options=target_options)
     result = Replicator(
-        open_store(source, options=source_options, dry_run=dry_run),
-        open_store(target, options=target_options, dry_run=dry_run),
+        src,
+        dst,
         history=history,
         executor=executor,
         progress=progress,

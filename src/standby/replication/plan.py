@@ -58,7 +58,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     }
     pairs: list[Pair] = []
     root_of: dict[Pair, Pair] = {}
-    for table, root in located:
+    for table, root_name in located:
         pair = _pair(
             config,
             (source, config.map_location(table.location, config.primary, source)),
@@ -66,7 +66,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
             config.tier(table.entry.tier).rpo,
         )
         pairs.append(replace(pair, name=table.name, tier=table.entry.tier))
-        root_of[pairs[-1]] = root_pairs[root]
+        root_of[pairs[-1]] = root_pairs[root_name]
     epoch = 0
     for root_pair in root_pairs.values():
         src_root, dst_root = root_pair.stores()

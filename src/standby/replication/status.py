@@ -21,7 +21,7 @@ from standby.errors import Diverged, SourceGone, StandbyError, TableNotFound
 from standby.replication.follow import Pair
 from standby.replication.identity import check_source, check_tail, list_source
 from standby.replication.state import ReplicaState, read_state
-from standby.storage import normalize, open_store, redact
+from standby.storage import ObjectStore, as_store, normalize, redact
 
 # Most pressing first: a source gone is the DR event; a failover happened; the replica
 # follows another table; it holds versions its source lacks; someone wrote to it; it
@@ -41,6 +41,8 @@ PROBLEMS = (
 
 @dataclass
 class TableStatus:
+    """How one replica stands; the --json contract of `status`."""
+
     source: str
     target: str
     source_version: int | None  # None: the source is gone
@@ -57,8 +59,8 @@ class TableStatus:
 
 
 def table_status(
-    source: str,
-    target: str,
+    source: str | ObjectStore,
+    target: str | ObjectStore,
     *,
     rpo_seconds: float | None = None,
     source_options: Mapping[str, str] | None = None,
@@ -68,10 +70,32 @@ def table_status(
     tier: str | None = None,
     fenced: str | None = None,
 ) -> TableStatus:
-    """Status of one replica: a listing of each log from the replica's recorded version,
-    and a few reads. `fenced`: why the control objects fence the pair, if they do."""
-    src_log = DeltaLog(open_store(source, options=source_options))
-    dst_log = DeltaLog(open_store(target, options=target_options))
+    """How far one replica is behind its source, and whether anything is wrong with it.
+
+    Reads only: a listing of each log from the replica's recorded version, and a few
+    commits. The lag is measured from the logs' commit timestamps: `lag_seconds` is the age
+    of the oldest source commit the replica lacks (what a failover now would lose).
+
+    Args:
+        source: The source table's URI, or a store opened at its root.
+        target: The replica's URI, or a store opened at its root.
+        rpo_seconds: The RPO target: a lag beyond it is a problem ("rpo").
+        source_options: Options for opening the source URI.
+        target_options: Options for opening the target URI.
+        now: The clock the lag is measured against.
+        table: The Unity Catalog name the row carries, if any.
+        tier: The tier the row carries, if any.
+        fenced: Why the control objects fence the pair, when the caller knows they do.
+
+    Returns:
+        The row: `ok`, else `problem` (a key of PROBLEMS, the most pressing) and `detail`.
+        A source that is gone is a row with problem "source_gone", not an error.
+
+    Raises:
+        Unreachable: A storage cannot be reached.
+    """
+    src_log = DeltaLog(as_store(source, options=source_options))
+    dst_log = DeltaLog(as_store(target, options=target_options))
     state = read_state(dst_log.store)
     hint = state.last_version if state else 0
     dst = dst_log.list(from_version=hint)

@@ -195,7 +195,8 @@ def _decode_token(token: str) -> int:
 
 def sdk_shape(cls: Any, data: dict[str, Any]) -> dict[str, Any]:
     """`data` through the SDK dataclass `cls`: only the fields the API knows, in its shape."""
-    return cls.from_dict(data).as_dict()
+    shaped: dict[str, Any] = cls.from_dict(data).as_dict()
+    return shaped
 
 
 def new_hex_id(n: int = 16, *, upper: bool = True) -> str:

@@ -189,6 +189,7 @@ def _parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str):
             continue
-        payload = part.get_payload(decode=True) or b""
+        decoded = part.get_payload(decode=True)  # bytes for a leaf part
+        payload = decoded if isinstance(decoded, bytes) else b""
         fields[name] = payload if part.get_filename() or name == "content" else payload.decode()
     return fields

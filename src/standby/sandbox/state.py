@@ -23,6 +23,7 @@ from standby.errors import BadInput
 log = logging.getLogger(__name__)
 
 FORMAT_VERSION = 1
+Record = dict[str, Any]  # one object of a collection, in the REST API's JSON shape
 
 # Collection names, here because endpoint modules cross-reference each other's records.
 JOBS = "jobs"
@@ -48,7 +49,7 @@ class Store:
         self.lock = threading.RLock()
         self.meta: dict[str, Any] = {}
         self.counters: dict[str, int] = {}
-        self._collections: dict[str, dict[str, Any]] = {}
+        self._collections: dict[str, dict[str, Record]] = {}
         self._dirty = threading.Event()
         self._closing = threading.Event()
         self._flush_interval = flush_interval
@@ -58,7 +59,7 @@ class Store:
             self._load(path)
             self.fresh = False
 
-    def collection(self, kind: str) -> dict[str, Any]:
+    def collection(self, kind: str) -> dict[str, Record]:
         """The records of one kind (`jobs`, `clusters`, ...), created empty on first use."""
         return self._collections.setdefault(kind, {})
 

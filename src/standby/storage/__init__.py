@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from standby.errors import BadInput
 from standby.site_options import options_for
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode, TreeSize, Versioned
 from standby.storage.copy import copy_object
@@ -29,6 +30,7 @@ __all__ = [
     "StoreWrapper",
     "TreeSize",
     "Versioned",
+    "as_store",
     "copy_object",
     "is_local",
     "join",
@@ -42,12 +44,43 @@ __all__ = [
 def open_store(
     uri: str, *, options: Mapping[str, str] | None = None, dry_run: bool = False
 ) -> ObjectStore:
-    """A store rooted at `uri` (normalised first; raises UnsupportedURI): the backend
-    behind the one retry layer, behind a DryRunStore that records every write when
-    `dry_run` (reads still reach the storage)."""
+    """A store rooted at `uri`: the backend behind the one retry layer, and behind a
+    DryRunStore that records every write instead of making it when `dry_run` (reads still
+    reach the storage). Opening connects to nothing; the first call does.
+
+    Args:
+        uri: A local path, file://, s3://, az://, abfss:// or gs:// URL (normalised first).
+        options: Credentials and client settings, as obstore and delta-rs name them
+            (`aws_region`, `AWS_ENDPOINT_URL`, ...); None: the site's options in config
+            mode (`standby.site_options`), else the environment's.
+        dry_run: Record writes; make none.
+
+    Raises:
+        UnsupportedURI: A scheme standby does not take, or a URL with no bucket.
+        BadInput: Options the backend does not know.
+    """
     url = normalize(uri)
     if options is None and not is_local(url):
         options = options_for(url)  # the site's, in config mode (standby.site_options)
     backend = LocalStore(url) if is_local(url) else ObstoreStore(url, options=options)
     store: ObjectStore = RetryingStore(backend)
     return DryRunStore(store) if dry_run else store
+
+
+def as_store(
+    table: str | ObjectStore,
+    *,
+    options: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+) -> ObjectStore:
+    """What every table operation takes: a URI, opened by `open_store` with `options`, or
+    a store opened already, used as it is (behind a DryRunStore on a dry run). Raises
+    BadInput for options given with an opened store: it was opened with its own."""
+    if isinstance(table, str):
+        return open_store(table, options=options, dry_run=dry_run)
+    if options is not None:
+        raise BadInput(
+            f"Storage options were given for {redact(table.url)}, a store opened already.",
+            hint="Pass the options to the store when opening it, or pass its URI instead.",
+        )
+    return DryRunStore(table) if dry_run and not isinstance(table, DryRunStore) else table

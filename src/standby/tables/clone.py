@@ -13,6 +13,7 @@ import hashlib
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -36,7 +37,7 @@ from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
 from standby.errors import TargetNotEmpty
-from standby.storage import ObjectStore, open_store, redact
+from standby.storage import ObjectStore, as_store, open_store, redact
 from standby.storage.overlap import refuse_overlap
 from standby.tables.common import (
     commit_info,
@@ -56,6 +57,8 @@ ICT_PROPERTIES = (
 
 @dataclass
 class CloneResult:
+    """What a clone did (or, on a dry run, would do)."""
+
     source: str
     target: str
     source_version: int
@@ -79,7 +82,7 @@ class _Plan:
 
 def clone(
     source: str | ObjectStore,
-    target: str,
+    target: str | ObjectStore,
     *,
     shallow: bool = False,
     version: int | None = None,
@@ -88,14 +91,52 @@ def clone(
     dry_run: bool = False,
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
+    source_options: Mapping[str, str] | None = None,
+    target_options: Mapping[str, str] | None = None,
 ) -> CloneResult:
-    """Clone `source` (a URI, or an opened store) at a version (latest by default) into
-    `target`."""
-    src_store = open_store(source) if isinstance(source, str) else source
-    refuse_overlap(src_store.url, target, target_what="clone target")
+    """Clone a version of `source` into `target` (DEEP or SHALLOW CLONE ... VERSION AS OF).
+
+    Crash-safe: every file first, then one commit with put-if-absent, so the target is a
+    valid table (or none) at every instant; a rerun with `replace` resumes. A deep clone
+    copies the files (and those outside the table, rewriting the log); a shallow one
+    points at the source's. The source is only read.
+
+    Args:
+        source: The source table's URI, or a store opened at its root.
+        target: The new table's URI, or a store opened at its root.
+        shallow: Copy no files; reference the source's.
+        version: The source version to clone (the latest by default).
+        timestamp: Or the version current at this time (ISO 8601 or ms since the epoch).
+        replace: Re-clone into an existing table: copy only what it lacks and commit the
+            difference as its next version (CREATE OR REPLACE ... DEEP CLONE).
+        dry_run: Plan only; copy and write nothing.
+        executor: Where copy work runs (threads by default).
+        progress: Told of the bytes copied.
+        source_options: Options for opening the source URI.
+        target_options: Options for opening the target URI.
+
+    Returns:
+        The versions on both sides and what was copied.
+
+    Raises:
+        OverlappingLocations: The target is the source, inside it, or holds it.
+        TableNotFound: No Delta log at the source.
+        VersionNotFound: The source log cannot rebuild that version.
+        FilesMissing: A file the version needs was vacuumed or is truncated.
+        UnsupportedFeature: A table feature standby does not write.
+        TargetNotEmpty: The target holds something and `replace` was not given.
+    """
+    src_store = as_store(source, options=source_options)
+    dst_store = as_store(target, options=target_options)
+    refuse_overlap(
+        src_store.url,
+        dst_store.url,
+        source_options=source_options,
+        target_options=target_options,
+        target_what="clone target",
+    )
     src_log, snap, warnings = _source(src_store, version=version, timestamp=timestamp)
     src_name = redact(src_log.url)
-    dst_store = open_store(target)
     dst_log = DeltaLog(dst_store)
     existing = inventory(dst_store)
     current = _existing_table(dst_log, existing, replace=replace)

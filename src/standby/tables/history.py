@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +19,7 @@ from standby.delta.timestamps import (
     version_at,
 )
 from standby.errors import BadInput, TimestampOutOfRange, VersionNotFound
-from standby.storage import is_local, open_store, redact
+from standby.storage import ObjectStore, as_store, is_local, redact
 
 READ_WORKERS = 32
 
@@ -38,11 +39,33 @@ class HistoryEntry:
     is_blind_append: bool | None = None
 
 
-def history(uri: str, *, limit: int | None = None) -> list[HistoryEntry]:
-    """The table's retained commits, newest first (at most `limit`)."""
+def history(
+    table: str | ObjectStore,
+    *,
+    limit: int | None = None,
+    storage_options: Mapping[str, str] | None = None,
+) -> list[HistoryEntry]:
+    """The table's retained commits, newest first, as DESCRIBE HISTORY shows them.
+
+    Reads only. Timestamps come from the log (`inCommitTimestamp`, else
+    `commitInfo.timestamp`), never from object modification times.
+
+    Args:
+        table: The table's URI, or a store opened at its root.
+        limit: At most this many commits (the newest).
+        storage_options: Options for opening a URI (credentials, endpoint).
+
+    Returns:
+        One entry per commit the log still holds.
+
+    Raises:
+        TableNotFound: No Delta log at the location.
+        BadInput: A limit below 1, or a URI standby does not take.
+        Unreachable: The storage cannot be reached.
+    """
     if limit is not None and limit < 1:
         raise BadInput(f"--limit must be a positive number, not {limit}.")
-    log, listing = open_log(open_store(uri))
+    log, listing = open_log(as_store(table, options=storage_options))
     versions = sorted(listing.commits, reverse=True)[:limit]
     infos = read_infos(log, versions)
     return [_entry(v, infos[v]) for v in versions]

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +37,7 @@ from standby.delta.obligations import (
 from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, files_of, load_snapshot
 from standby.errors import BadInput, UnsupportedFeature
-from standby.storage import open_store, redact
+from standby.storage import ObjectStore, as_store, redact
 from standby.tables.common import commit_info, latest_timestamp, remove_of, require_present
 from standby.tables.history import resolve_version
 
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class RestoreResult:
+    """What a restore did (or, on a dry run, would do)."""
+
     restored_to: int
     new_version: int | None  # None: nothing to do, or a dry run
     num_removed_files: int
@@ -71,12 +74,43 @@ class _Commit:
 
 
 def restore(
-    uri: str, *, version: int | None = None, timestamp: str | None = None, dry_run: bool = False
+    table: str | ObjectStore,
+    *,
+    version: int | None = None,
+    timestamp: str | None = None,
+    dry_run: bool = False,
+    storage_options: Mapping[str, str] | None = None,
 ) -> RestoreResult:
-    """Restore the table at `uri` to `version` or to the version current at `timestamp`."""
+    """Make the latest version read like an older one (RESTORE TABLE ... AS OF).
+
+    Writes one new commit with put-if-absent, after checking that the version exists, that
+    every file it needs is present at its size, and that every table feature is one the
+    commit keeps intact; nothing is written when a check fails. Files are never deleted.
+
+    Args:
+        table: The table's URI, or a store opened at its root.
+        version: The version to restore to.
+        timestamp: Or a time (ISO 8601, UTC when no zone; or ms since the epoch): the
+            version current then, from the log's own commit times.
+        dry_run: Check and plan only; write nothing.
+        storage_options: Options for opening a URI (credentials, endpoint).
+
+    Returns:
+        The version restored to and the new version (None on a dry run, or when the table
+        already reads like it).
+
+    Raises:
+        BadInput: Neither or both of version and timestamp.
+        VersionNotFound: The log cannot rebuild that version.
+        TimestampOutOfRange: The time is before the first or after the latest commit.
+        FilesMissing: A file the version needs was vacuumed or is truncated.
+        UnsupportedFeature: A table feature standby does not write, or an append-only
+            table that would lose files.
+        Refused: Another writer committed the next version first.
+    """
     if version is None and timestamp is None:
         raise BadInput("Say what to restore to: --version N or --timestamp T.")
-    log_, listing = open_log(open_store(uri))
+    log_, listing = open_log(as_store(table, options=storage_options))
     target_version = resolve_version(log_, listing, version=version, timestamp=timestamp)
     current = load_snapshot(log_, listing=listing)
     target = load_snapshot(log_, target_version, listing=listing)

@@ -38,6 +38,9 @@ class ObjectDiff:
 
 @dataclass
 class Diff:
+    """What differs between two configurations, seen from `b`: objects only on one side,
+    and the fields that changed."""
+
     a: str
     b: str
     kinds: list[str]

@@ -50,6 +50,9 @@ class Action:
 
 @dataclass
 class SyncResult:
+    """What a sync did (or, on a dry run, would do): an action per object, and the secrets
+    set, deleted or left unfilled."""
+
     source: str
     target: str
     dry_run: bool
