@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_DIR := .cache/node
 AZURITE := $(NODE_DIR)/node_modules/.bin/azurite
 
-.PHONY: install demo test lint format bench clean
+.PHONY: install demo test lint format bench clean chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,8 +23,16 @@ $(AZURITE):
 demo: $(STAMP)
 	$(BIN)/standby demo
 
+# Debian's chromium for the drill report's HTML test (headless); installed once, as root in CI.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
+	  $$SUDO apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    chromium >/dev/null; }
+
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
-test: $(STAMP) $(AZURITE)
+test: $(STAMP) $(AZURITE) chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	STANDBY_AZURITE=$(abspath $(AZURITE)) $(BIN)/pytest -n 2 -q

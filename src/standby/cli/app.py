@@ -9,9 +9,11 @@ from standby.cli import (
     config,
     config_workspace,
     demo,
+    drill,
     failback,
     failover,
     replicate,
+    runbook,
     sandbox,
     table,
 )
@@ -43,6 +45,8 @@ def _register() -> None:
     app.command("failback")(failback.failback_cmd)
     app.add_typer(failback.orphaned_app, name="orphaned")
     app.add_typer(failover.operations_app, name="operations")
+    app.add_typer(drill.app, name="drill")
+    app.command("runbook")(runbook.runbook_cmd)
     app.add_typer(sandbox.app, name="sandbox")
     app.command("demo")(demo.demo)
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from standby.cli.context import current_config
+from standby.cli.drill import drill_status, render_drills
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.errors import BadInput, Partial, ProblemFound, StandbyError
@@ -166,10 +167,12 @@ def status(
     """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
     from standby.config.types import parse_duration
 
+    drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
         pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
     else:
         pairs, _, _ = _pairs(source, target, dry_run=True)
+        drills = drill_status(current_config())
     rows = [
         table_status(
             p.source,
@@ -180,7 +183,8 @@ def status(
         )
         for p in pairs
     ]
-    emit({"tables": rows}, lambda c: render_status(c, rows))
+    doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
+    emit(doc, lambda c: (render_status(c, rows), drills is not None and render_drills(c, drills)))
     bad = [r for r in rows if not r.ok]
     if bad:
         raise ProblemFound(f"{len(bad)} replica(s) miss their RPO target or do not exist yet.")

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, ValidationInfo, model_
 from pydantic_core import PydanticCustomError
 
 from standby.config.checks import cross_check, problems_error
+from standby.config.drills import Drills
 from standby.config.site import Site
 from standby.config.types import (
     Duration,
@@ -216,6 +217,7 @@ class Config(_Model):
     workspace_sync: WorkspaceSync = WorkspaceSync()
     contacts: list[Contact] = []
     failover: Failover = Failover()
+    drills: Drills = Drills()
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="before")
