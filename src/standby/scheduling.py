@@ -204,7 +204,9 @@ def bundle_resources(jobs: dict[str, dict[str, Any]], *, prefix: str) -> str:
     """The `resources:` block of a databricks.yml declaring `jobs` (key -> definition),
     each key made an identifier after `prefix`."""
     keyed = {prefix + "".join(c if c.isalnum() else "_" for c in k): v for k, v in jobs.items()}
-    body: str = yaml.safe_dump({"resources": {"jobs": keyed}}, sort_keys=False, default_flow_style=False)
+    body: str = yaml.safe_dump(
+        {"resources": {"jobs": keyed}}, sort_keys=False, default_flow_style=False
+    )
     return "# Paste into databricks.yml (Databricks Asset Bundle); made by standby.\n" + body
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import struct
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -35,9 +36,9 @@ def _png_size(path: Path) -> tuple[int, int]:
 
 
 @pytest.fixture
-def page(tmp_path: Path) -> Page:
+def page(tmp_path: Path) -> Iterator[Page]:
     opened = Page(tmp_path / "chromium-profile")
-    yield opened  # type: ignore[misc]
+    yield opened
     opened.close()
 
 

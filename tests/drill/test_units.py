@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import deltalake
-import pyarrow as pa
+import pyarrow as pa  # type: ignore[import-untyped]
 import pytest
-import yaml
+import yaml  # type: ignore[import-untyped]
 
 from standby import sandbox
 from standby.cli import main

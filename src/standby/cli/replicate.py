@@ -184,7 +184,13 @@ def status(
         for p in pairs
     ]
     doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
-    emit(doc, lambda c: (render_status(c, rows), drills is not None and render_drills(c, drills)))
+
+    def render(c: Console) -> None:
+        render_status(c, rows)
+        if drills is not None:
+            render_drills(c, drills)
+
+    emit(doc, render)
     bad = [r for r in rows if not r.ok]
     if bad:
         raise ProblemFound(f"{len(bad)} replica(s) miss their RPO target or do not exist yet.")

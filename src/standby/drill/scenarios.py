@@ -26,6 +26,7 @@ def _restore(config: Config, tables: list[dict[str, Any]], site: str, newest: An
             continue
         latest = table.get("latest_version")
         before = latest - 1 if isinstance(latest, int) and latest > 0 else 0
+        restore = ["table", "restore", uri, "--version", str(before)]
         steps += [
             _step(
                 f"{table['name']}: its history, newest first; find the bad write",
@@ -40,21 +41,13 @@ def _restore(config: Config, tables: list[dict[str, Any]], site: str, newest: An
                 f"preview, then restore it to the version before the bad write (here v{before}, "
                 "the one before the latest)",
                 config,
-                "table",
-                "restore",
-                uri,
-                "--version",
-                str(before),
+                *restore,
                 "--dry-run",
             ),
             _step(
                 "restore (a new version: the history is kept; replication carries it to DR)",
                 config,
-                "table",
-                "restore",
-                uri,
-                "--version",
-                str(before),
+                *restore,
             ),
         ]
     if isinstance(newest, str) and tables and tables[0]["locations"].get(site):
