@@ -52,6 +52,10 @@ class UnsupportedFeature(BadInput):
     """The table uses a protocol feature this operation cannot handle safely."""
 
 
+class OverlappingLocations(BadInput):
+    """A target that is its source, lies inside it, or holds it: no flag makes it safe."""
+
+
 class ObjectNotFound(StandbyError):
     """A storage object does not exist."""
 
@@ -67,6 +71,11 @@ class BucketNotFound(BadInput):
 
 class ProblemFound(StandbyError):
     """The operation ran and found a problem (verify failed, drift, RPO missed) (exit 1)."""
+
+
+class SourceGone(ProblemFound):
+    """A replicated source table is gone (path, _delta_log or bucket): the DR event itself,
+    not bad input, so exit 1 (a problem found), as `status` reports it."""
 
 
 class Partial(StandbyError):
@@ -112,6 +121,11 @@ class TargetNotEmpty(Refused):
 
 class Diverged(Refused):
     """A replica holds a version whose bytes differ from the source's."""
+
+
+class WrongSource(Refused):
+    """A replica asked to follow a table it does not belong to (another URI or table id,
+    a source recreated at its path, or a source behind the replica)."""
 
 
 EXIT_CODES: dict[type[BaseException], int] = {

@@ -19,6 +19,7 @@ from typing import Any
 import deltalake
 import pyarrow as pa
 
+from standby.cli import main
 from standby.integrity import verify
 from standby.storage import local_path, normalize
 from tests.tables.builders import batch
@@ -204,15 +205,42 @@ class Report:
 def protected_config(tmp: Path) -> tuple[Path, Path, Path]:
     """standby.yml of two local sites protecting one table (tier1): (config, source,
     replica)."""
+    cfg, ((table, replica),) = protected_tables(tmp, [("sales/t", "sales.x.t", "tier1")])
+    return cfg, table, replica
+
+
+def protected_tables(
+    tmp: Path, tables: list[tuple[str, str | None, str]]
+) -> tuple[Path, list[tuple[Path, Path]]]:
+    """standby.yml of two local sites protecting tables given as (path under the lake,
+    Unity Catalog name or None, tier), each written with one commit: (config, [(source,
+    replica)])."""
     primary, dr = tmp / "p" / "lake", tmp / "d" / "lake"
     dr.mkdir(parents=True)
-    table = primary / "sales" / "t"
-    deltalake.write_deltalake(str(table), batch(0, 5))
+    entries = []
+    for path, name, tier in tables:
+        deltalake.write_deltalake(str(primary / path), batch(0, 5))
+        named = f"table: {name}, " if name else ""
+        entries.append(f"    - {{{named}location: '{primary / path}', tier: {tier}}}\n")
     cfg = tmp / "standby.yml"
     cfg.write_text(
         "version: 1\nsites:\n"
         f"  primary: {{role: primary, storage: {{lake: '{primary}'}}}}\n"
         f"  dr: {{role: dr, storage: {{lake: '{dr}'}}}}\n"
-        f"protected:\n  tables:\n    - {{table: sales.x.t, location: '{table}', tier: tier1}}\n"
+        "protected:\n  tables:\n" + "".join(entries)
     )
-    return cfg, table, dr / "sales" / "t"
+    return cfg, [(primary / path, dr / path) for path, _, _ in tables]
+
+
+def cli(capsys: Any, *args: str) -> tuple[int, str, str]:
+    """Run the CLI in-process: (exit code, stdout, stderr); never a traceback."""
+    capsys.readouterr()
+    code = main(list(args))
+    out = capsys.readouterr()
+    assert "Traceback" not in out.err and "Internal error" not in out.err, out.err
+    return code, out.out, out.err
+
+
+def tree_bytes(root: Path) -> dict[Path, bytes]:
+    """Every file under `root` with its bytes: to check that nothing was written."""
+    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}

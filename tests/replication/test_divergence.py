@@ -12,11 +12,7 @@ import pytest
 from standby.cli import main
 from standby.replication import replicate_table
 from standby.replication.follow import Pair, follow
-from tests.replication._support import grow, rows
-
-
-def _bytes(root: Path) -> dict[Path, bytes]:
-    return {p: p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+from tests.replication._support import grow, rows, tree_bytes
 
 
 @pytest.mark.parametrize("source_moved", [False, True], ids=["source-still", "source-moved"])
@@ -29,7 +25,7 @@ def test_a_foreign_commit_stops_replication_with_exit_5(
     deltalake.write_deltalake(str(replica), rows(900, 3), mode="append", partition_by=["part"])
     if source_moved:
         grow(str(source), 2, start=100)  # its own versions 3 and 4
-    before = _bytes(replica)
+    before = tree_bytes(replica)
     capsys.readouterr()
 
     code = main(["replicate", str(source), str(replica)])
@@ -39,7 +35,7 @@ def test_a_foreign_commit_stops_replication_with_exit_5(
     assert "version 3" in err and "diverged" in err
     assert ("differs" if source_moved else "does not exist on the source") in err
     assert "Traceback" not in err
-    assert _bytes(replica) == before, "a diverged replica was written to"
+    assert tree_bytes(replica) == before, "a diverged replica was written to"
 
 
 def test_following_a_diverged_replica_exits_5_and_writes_nothing(
@@ -50,7 +46,7 @@ def test_following_a_diverged_replica_exits_5_and_writes_nothing(
     replicate_table(str(source), str(replica))
     deltalake.write_deltalake(str(replica), rows(900, 3), mode="append", partition_by=["part"])
     grow(str(source), 1, start=100)
-    before = _bytes(replica)
+    before = tree_bytes(replica)
     capsys.readouterr()
 
     code = main(["replicate", "--follow", "--interval", "0.1", str(source), str(replica)])
@@ -58,7 +54,7 @@ def test_following_a_diverged_replica_exits_5_and_writes_nothing(
     err = capsys.readouterr().err
     assert code == 5, err
     assert "version 3" in err
-    assert _bytes(replica) == before
+    assert tree_bytes(replica) == before
 
 
 def test_one_diverged_table_does_not_stop_the_others(tmp_path: Path) -> None:

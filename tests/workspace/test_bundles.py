@@ -53,6 +53,12 @@ def test_sync_leaves_bundle_jobs_to_their_bundle_and_says_so(
     assert names(d) == {"etl_pipeline", "nightly_report", "shared_bundle_job", "dr_only_bundle_job"}
     assert job(d, "shared_bundle_job").settings.max_concurrent_runs == 5
 
+    only = standby("--json", "config", "sync", "--from", "primary", "--to", "dr", "--kinds",
+                   "permissions", "--prune")  # fmt: skip
+    assert only.code == 0, only.err
+    assert {"jobs/dr_only_bundle_job", "jobs/shared_bundle_job"} <= set(only.json()["left_alone"])
+    assert not [a for a in only.json()["actions"] if "bundle" in a["name"]]
+
     again = standby("config", "sync", "--from", "primary", "--to", "dr")
     assert again.code == 0 and "left alone: jobs/bundle_etl" in again.out
     assert "Asset Bundles" in again.out and "--include-bundle-jobs" in again.out

@@ -63,11 +63,8 @@ def test_a_workspace_answering_500_after_retries_is_unreachable_exit_4(
     run = standby("--json", "config", "sync", "--from", "primary", "--to", "dr")
     assert run.code == 4, run.err
     assert "answered 500 (a server error) while listing" in run.err and "(3 attempts)" in run.err
-    assert run.json()["error"] == {
-        "type": "Unreachable",
-        "message": run.json()["error"]["message"],
-        "exit_code": 4,
-    }
+    error = run.json()["error"]
+    assert (error["type"], error["exit_code"]) == ("Unreachable", 4)
     assert dr.faults.injected["500"] == 3  # one listing, tried three times, then stopped
     assert standby("config", "export", "--site", "dr", "--out", tmp_path / "x").code == 4
 

@@ -14,6 +14,7 @@ from standby.backup.verify import check_backup
 from standby.engines import CopyExecutor, Progress
 from standby.errors import BadInput, FilesMissing
 from standby.storage import join, redact
+from standby.storage.overlap import refuse_overlap
 from standby.tables import CloneResult, clone
 
 
@@ -59,6 +60,7 @@ def restore_backup(
     """Restore backup `backup_id` to the table at `to` (raises TargetNotEmpty there unless
     `replace`)."""
     catalog, entry = find_backup(catalogs, backup_id)
+    refuse_overlap(catalog.url, to, source_what="backup root", target_what="restore target")
     location = join(catalog.url, entry.path)
     check = check_backup(entry, location)
     if not check.ok:

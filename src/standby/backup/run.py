@@ -25,6 +25,7 @@ from standby.delta.timestamps import timestamp_of
 from standby.engines import CopyExecutor, Progress
 from standby.errors import ProblemFound, StandbyError, exit_code_for
 from standby.storage import join, open_store, redact
+from standby.storage.overlap import refuse_overlap
 from standby.tables import clone
 from standby.tables.history import read_infos, resolve_version
 
@@ -88,6 +89,9 @@ def run_backups(
 ) -> RunResult:
     """Back up every table of `targets`. A table that fails is reported in `failures`; the
     others are still backed up."""
+    for target in targets:
+        for table in target.tables:
+            refuse_overlap(table.uri, target.root, target_what="backup root")
     result = RunResult(new_id(_ms(clock)), dry_run)
     for target in targets:
         kind, name = target.policy.kind, target.policy.name

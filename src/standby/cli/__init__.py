@@ -20,10 +20,10 @@ import typer
 from rich.markup import escape
 
 from standby.cli.app import app
-from standby.cli.context import site_storage_options
 from standby.cli.output import GLOBAL_FLAGS, Globals, error_console
+from standby.cli.site_storage import site_storage_options
 from standby.errors import StandbyError, exit_code_for
-from standby.storage import options_by_url
+from standby.site_options import options_by_url
 
 __all__ = ["main"]
 

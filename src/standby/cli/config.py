@@ -14,7 +14,7 @@ from rich.table import Table
 
 from standby.cli.context import current_config
 from standby.cli.output import emit
-from standby.config import Config, format_duration
+from standby.config import Config, Site, format_duration
 from standby.config.reach import storage_reach
 
 app = typer.Typer(
@@ -50,30 +50,7 @@ def summary(config: Config) -> dict[str, Any]:
         if entry.table and entry.location:
             label = f"{entry.table} ({entry.location})"
         by_tier[entry.tier].append(label)
-    sites = {}
-    for name, site in config.sites.items():
-        ws = site.workspace
-        auth = None
-        if ws is not None:
-            auth = (
-                f"token from ${ws.token_env}"
-                if ws.token_env
-                else f"profile {ws.profile}"
-                if ws.profile
-                else f"oauth client {ws.client_id}"
-                if ws.client_id
-                else "databricks-sdk default"
-            )
-        sites[name] = {
-            "role": site.role,
-            "region": site.region,
-            "workspace": (ws.host or f"profile {ws.profile}") if ws else None,
-            "workspace_kind": ws.kind if ws else None,
-            "auth": auth,
-            "storage": dict(site.storage),
-            "storage_options": list(site.storage_options),  # names only, never values
-            "dns": site.dns.record if site.dns else None,
-        }
+    sites = {name: _site(site) for name, site in config.sites.items()}
     return {
         "ok": True,
         "path": str(config.path) if config.path else None,
@@ -117,6 +94,32 @@ def summary(config: Config) -> dict[str, Any]:
     }
 
 
+def _site(site: Site) -> dict[str, Any]:
+    """A site as `config check` shows it: how it authenticates, never with what."""
+    ws = site.workspace
+    auth = None
+    if ws is not None:
+        auth = (
+            f"token from ${ws.token_env}"
+            if ws.token_env
+            else f"profile {ws.profile}"
+            if ws.profile
+            else f"oauth client {ws.client_id}"
+            if ws.client_id
+            else "databricks-sdk default"
+        )
+    return {
+        "role": site.role,
+        "region": site.region,
+        "workspace": (ws.host or f"profile {ws.profile}") if ws else None,
+        "workspace_kind": ws.kind if ws else None,
+        "auth": auth,
+        "storage": dict(site.storage),
+        "storage_options": list(site.storage_options),  # names only, never values
+        "dns": site.dns.record if site.dns else None,
+    }
+
+
 def _render(c: Console, s: dict[str, Any]) -> None:
     c.print(f"[green]ok[/]: {escape(s['path'] or 'the configuration')} is valid.")
     sites = Table(title="sites", title_justify="left")
@@ -133,16 +136,7 @@ def _render(c: Console, s: dict[str, Any]) -> None:
     for row in s["location_mapping"]:
         mapping.add_row(*(escape(str(row[k] or "-")) for k in ("root", s["primary"], s["dr"])))
     c.print(mapping)
-    if any(site["storage_options"] for site in s["sites"].values()):
-        reach = Table(title="whose storage_options reach each location", title_justify="left")
-        for col in ("field", "location", "options of"):
-            reach.add_column(col, overflow="fold")
-        for r in s["storage_reach"]:
-            site = r["options_of"] or "none: the environment's"
-            reach.add_row(escape(r["field"]), escape(r["location"]), escape(site))
-        c.print(reach)
-    for note in s["storage_notes"]:
-        c.print(f"[yellow]note[/]: {escape(note)}", soft_wrap=True)
+    _render_reach(c, s)
 
     tiers = Table(title="protected tables by tier", title_justify="left")
     for col in ("tier", "RPO", "RTO", "tables"):
@@ -179,3 +173,17 @@ def _render(c: Console, s: dict[str, Any]) -> None:
             f"[yellow]note[/]: ${escape(name)} is not set here; commands that reach that "
             "site will need it."
         )
+
+
+def _render_reach(c: Console, s: dict[str, Any]) -> None:
+    """Whose storage_options reach each location (when a site has any), and the gaps."""
+    if any(site["storage_options"] for site in s["sites"].values()):
+        reach = Table(title="whose storage_options reach each location", title_justify="left")
+        for col in ("field", "location", "options of"):
+            reach.add_column(col, overflow="fold")
+        for r in s["storage_reach"]:
+            site = r["options_of"] or "none: the environment's"
+            reach.add_row(escape(r["field"]), escape(r["location"]), escape(site))
+        c.print(reach)
+    for note in s["storage_notes"]:
+        c.print(f"[yellow]note[/]: {escape(note)}", soft_wrap=True)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -33,23 +31,3 @@ def optional_config() -> Config | None:
     """The configuration if its file exists (commands that also work without one)."""
     path = config_path()
     return current_config() if path.exists() else None
-
-
-def site_storage_options() -> Callable[[str], dict[str, str] | None]:
-    """Each remote URL's storage options: those of its site in standby.yml (config mode),
-    the file read on the first remote URL only (a command on local paths never reads it)."""
-    chosen = flags().config  # read now: worker threads do not see the command's flags
-    lock = threading.Lock()
-    loaded: list[Config | None] = []
-
-    def options_for(url: str) -> dict[str, str] | None:
-        with lock:
-            if not loaded:
-                from standby.config.load import load_config, resolve_config_path
-
-                path = resolve_config_path(chosen)
-                loaded.append(load_config(path) if path.exists() else None)
-        config = loaded[0]
-        return config.storage_options_for(url) if config is not None else None
-
-    return options_for

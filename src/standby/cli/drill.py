@@ -25,7 +25,7 @@ from standby.errors import BadInput
 from standby.operations.clock import SystemClock
 from standby.operations.runner import Event
 from standby.scheduling import DEFAULT_SPARK_VERSION, DEFAULT_WORKSPACE_CONFIG, standby_executable
-from standby.storage import options_by_url
+from standby.site_options import options_by_url
 
 app = typer.Typer(
     help="DR drills: basic, intermediate, full (test failover, or --live), with a report.",

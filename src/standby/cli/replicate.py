@@ -7,7 +7,7 @@ import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,7 +21,10 @@ from standby.errors import BadInput, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
 from standby.replication import TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
-from standby.replication.status import TableStatus, table_status
+from standby.replication.status import TableStatus, statuses
+
+if TYPE_CHECKING:
+    from standby.replication.plan import ConfiguredPairs
 
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
@@ -44,6 +47,11 @@ def _pairs(
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
         return [Pair(source, target)], 0, None
+    planned = _configured(dry_run=dry_run)
+    return planned.pairs, planned.epoch, planned.fence
+
+
+def _configured(*, dry_run: bool) -> ConfiguredPairs:
     from standby.replication.plan import configured_pairs
 
     planned = configured_pairs(current_config(), dry_run=dry_run)
@@ -51,7 +59,7 @@ def _pairs(
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
     if not planned.pairs:
         raise BadInput("standby.yml protects no table with a storage location.")
-    return planned.pairs, planned.epoch, planned.fence
+    return planned
 
 
 def replicate(
@@ -84,12 +92,12 @@ def replicate(
             follow(
                 pairs,
                 interval=interval,
-                history=history,
-                metrics_port=metrics_port,  # type: ignore[arg-type]
+                history=history,  # type: ignore[arg-type]
+                metrics_port=metrics_port,
                 stop=stop,
                 parallel=parallel,
                 fence=fence,
-                on_pass=lambda p, r: r.commits_published and _print_pass(r),
+                on_pass=_print_pass,
             )
         except KeyboardInterrupt:
             stop.set()
@@ -126,7 +134,9 @@ def replicate(
         raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
 
 
-def _print_pass(r: TableReplication) -> None:
+def _print_pass(_: Pair, r: TableReplication) -> None:
+    if not r.commits_published:
+        return
     error_console().print(
         f"{r.target}: versions {r.from_version}..{r.to_version} "
         f"({r.files_copied} files, {fmt_bytes(r.bytes_copied)}, {r.seconds:.2f}s)"
@@ -164,25 +174,19 @@ def status(
         str | None, typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.")
     ] = None,
 ) -> None:
-    """Per table: source and replica versions, lag in versions and seconds, RPO met?"""
+    """Per table: source and replica versions, lag in versions and seconds, RPO met, and
+    what is wrong when something is (exit 1; 3 when some tables could not be read)."""
     from standby.config.types import parse_duration
 
+    if (source is None) != (target is None):
+        raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
-        pairs = [Pair(source, target, parse_duration(rpo) if rpo else None)]
+        rows = statuses([Pair(source, target, parse_duration(rpo) if rpo else None)])
     else:
-        pairs, _, _ = _pairs(source, target, dry_run=True)
+        planned = _configured(dry_run=True)
+        rows = statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)
         drills = drill_status(current_config())
-    rows = [
-        table_status(
-            p.source,
-            p.target,
-            rpo_seconds=p.rpo_seconds,
-            source_options=p.source_options,
-            target_options=p.target_options,
-        )
-        for p in pairs
-    ]
     doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
 
     def render(c: Console) -> None:
@@ -191,27 +195,44 @@ def status(
             render_drills(c, drills)
 
     emit(doc, render)
+    unread = [r for r in rows if r.problem == "unreadable"]
+    if unread:
+        raise Partial(f"{len(unread)} of {len(rows)} table(s) could not be read.")
     bad = [r for r in rows if not r.ok]
     if bad:
-        raise ProblemFound(f"{len(bad)} replica(s) miss their RPO target or do not exist yet.")
+        raise ProblemFound(
+            f"{len(bad)} replica(s) not ok: "
+            + ", ".join(sorted({r.problem or "?" for r in bad}))
+            + "."
+        )
 
 
 def render_status(c: Console, rows: list[TableStatus]) -> None:
     t = Table(title="status", title_justify="left")
-    t.add_column("replica", overflow="fold")
-    for col in ("source v", "replica v", "behind", "lag s", "RPO s", "ok"):
+    t.add_column("table", overflow="fold", min_width=10)
+    t.add_column("tier", no_wrap=True)
+    for col in ("source", "replica", "behind", "lag s", "RPO s"):
         t.add_column(col, justify="right", no_wrap=True, min_width=len(col))
+    t.add_column("ok", no_wrap=True)  # or what is wrong: a key of status.PROBLEMS
     for r in rows:
         t.add_row(
-            tail(r.target),
-            str(r.source_version),
-            str(r.replica_version),
+            r.table or tail(r.target),
+            r.tier or "-",
+            _version(r.source_version),
+            _version(r.replica_version),
             str(r.lag_versions),
             f"{r.lag_seconds:.1f}",
             "-" if r.rpo_target_seconds is None else f"{r.rpo_target_seconds:.0f}",
-            "[green]yes[/]" if r.ok else "[red]NO[/]",
+            "[green]yes[/]" if r.ok else f"[red]{r.problem or 'NO'}[/]",
         )
     c.print(t)
+    for r in rows:
+        if r.detail:
+            c.print(f"  {r.table or r.target}: [red]{r.problem}[/]: {r.detail}", soft_wrap=True)
+
+
+def _version(v: int | None) -> str:
+    return "-" if v is None else str(v)
 
 
 def verify_cmd(

@@ -108,6 +108,8 @@ def replica_lag(ctx: DrillContext, table: ProtectedTableSite) -> dict[str, Any]:
         "rpo_seconds": status.lag_seconds,
         "rpo_target_seconds": table.rpo_seconds,
     }
+    if status.problem not in (None, "rpo") and "problem" not in found:
+        found["problem"] = f"{status.problem}: {status.detail}"
     if not status.ok and "problem" not in found:
         found["problem"] = (
             f"lag {status.lag_seconds:.1f} s ({status.lag_versions} version(s)) > "

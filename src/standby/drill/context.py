@@ -29,6 +29,7 @@ from standby.operations.clock import Clock, SystemClock
 from standby.operations.facts import JournalFacts
 from standby.operations.journal import Journal
 from standby.operations.runner import Scope
+from standby.replication.locations import locate_protected
 from standby.replication.plan import direction
 from standby.storage import ObjectStore, join
 
@@ -67,8 +68,9 @@ class DrillContext(JournalFacts):
     def __post_init__(self) -> None:
         self.source = SiteHandle(self.config, self.options.source)
         self.target = SiteHandle(self.config, self.options.target)
-        self.tables, self.unresolved = protected_tables(self.config)
-        self.roots = control_roots(self.config)
+        located, self.unresolved = locate_protected(self.config, workspace=self.workspace_factory)
+        self.tables, _ = protected_tables(self.config, located)
+        self.roots = control_roots(self.config, located)
 
     @cached_property
     def workspace(self) -> DrillWorkspace:

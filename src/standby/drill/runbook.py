@@ -20,10 +20,10 @@ from standby.errors import StandbyError
 from standby.failover.dns import switcher
 from standby.failover.service import home
 from standby.failover.sites import SiteHandle, control_roots, protected_tables
-from standby.failover.workspace import open_site_workspace
 from standby.operations.clock import Clock, SystemClock
 from standby.operations.journal import list_journals
-from standby.storage import options_by_url
+from standby.site_options import options_by_url
+from standby.workspace.operations import open_site_workspace
 
 
 def _read(probe: Callable[[], Any]) -> Any:

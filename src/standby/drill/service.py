@@ -33,7 +33,7 @@ from standby.failover.service import home
 from standby.operations.clock import Clock, SystemClock
 from standby.operations.journal import Journal, unfinished
 from standby.operations.runner import Event, PlannedStep, Runner, Step, plan
-from standby.storage import options_by_url
+from standby.site_options import options_by_url
 
 KIND = "drill"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from standby.errors import ObjectNotFound, ProblemFound
-from standby.failover.workspace import UC, SdkSiteWorkspace, SiteWorkspace, open_site_workspace
+from standby.workspace.operations import UC, SdkSiteWorkspace, SiteWorkspace, open_site_workspace
 
 if TYPE_CHECKING:
     from standby.config import Config

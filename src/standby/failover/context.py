@@ -17,11 +17,12 @@ from standby.failover.sites import (
     control_roots,
     protected_tables,
 )
-from standby.failover.workspace import SiteWorkspace, open_site_workspace
 from standby.operations.clock import Clock, SystemClock
 from standby.operations.facts import JournalFacts
 from standby.operations.journal import Journal
 from standby.operations.runner import Scope
+from standby.replication.locations import locate_protected
+from standby.workspace.operations import SiteWorkspace, open_site_workspace
 
 Mode = Literal["planned", "forced"]
 
@@ -55,8 +56,9 @@ class FailoverContext(JournalFacts):
     def __post_init__(self) -> None:
         self.source = SiteHandle(self.config, self.options.source, self.workspace_factory)
         self.target = SiteHandle(self.config, self.options.target, self.workspace_factory)
-        self.tables, self.unresolved = protected_tables(self.config)
-        self.roots = control_roots(self.config)
+        located, self.unresolved = locate_protected(self.config, workspace=self.workspace_factory)
+        self.tables, _ = protected_tables(self.config, located)
+        self.roots = control_roots(self.config, located)
 
     @property
     def mode(self) -> Mode:

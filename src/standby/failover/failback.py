@@ -29,12 +29,12 @@ from standby.failover.steps_reprotect import (
     ReverseReplicate,
     Rewind,
 )
-from standby.failover.workspace import SiteWorkspace
 from standby.operations.clock import Clock
 from standby.operations.journal import Journal, list_journals
 from standby.operations.runner import Event, Step, StepResult
-from standby.replication.state import ReplicaState, write_state
+from standby.replication.state import ReplicaState, restart_state
 from standby.storage import redact
+from standby.workspace.operations import SiteWorkspace
 
 
 def current_primary(config: Config) -> str:
@@ -196,7 +196,7 @@ class DemoteOld:
                 operation_id=operation_id,
             )
         for table in ctx.tables:
-            write_state(
+            restart_state(
                 ctx.source.store(table.locations[ctx.options.source]),
                 self._state(ctx, table, epoch),
             )

@@ -27,10 +27,10 @@ from standby.failover.steps_fence import (
     PauseJobs,
 )
 from standby.failover.steps_site import Catalog, StartJobs, SwitchDns, Validate
-from standby.failover.workspace import SiteWorkspace, open_site_workspace
 from standby.operations.clock import Clock, SystemClock
 from standby.operations.journal import Journal, load, unfinished
 from standby.operations.runner import Event, PlannedStep, Runner, Step, plan
+from standby.workspace.operations import SiteWorkspace, open_site_workspace
 from standby.workspace.wrappers import RetryPolicy
 
 KIND = "failover"

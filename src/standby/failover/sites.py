@@ -15,8 +15,9 @@ from functools import cached_property
 from standby.config import Config
 from standby.control import Control, read_control
 from standby.errors import BadInput
-from standby.failover.workspace import SiteWorkspace, open_site_workspace
+from standby.replication.locations import Located, locate_protected
 from standby.storage import ObjectStore, open_store
+from standby.workspace.operations import SiteWorkspace, open_site_workspace
 
 
 @dataclass(frozen=True)
@@ -66,34 +67,34 @@ class SiteHandle:
         return {n: read_control(self.root(n)) for n in root_names}
 
 
-def protected_tables(config: Config) -> tuple[list[ProtectedTableSite], list[str]]:
-    """The protected tables with a location, mapped onto every site, and the entries that
-    have none yet (named only by Unity Catalog name or glob)."""
-    tables: list[ProtectedTableSite] = []
+def protected_tables(
+    config: Config, located: list[Located] | None = None
+) -> tuple[list[ProtectedTableSite], list[str]]:
+    """The protected tables with a location (from standby.yml or Unity Catalog), mapped
+    onto every site, and the entries that have none (each with why)."""
     unresolved: list[str] = []
-    for entry in config.protected.tables:
-        if entry.location is None:
-            unresolved.append(entry.table or "?")
-            continue
+    if located is None:
+        located, unresolved = locate_protected(config)
+    tables = []
+    for table in located:
         locations = {
-            site: config.map_location(entry.location, config.primary, site) for site in config.sites
+            site: config.map_location(table.location, config.primary, site) for site in config.sites
         }
-        name = entry.table if entry.table and not entry.is_glob else None
-        tier = config.tier(entry.tier)
-        tables.append(ProtectedTableSite(name, entry.tier, float(tier.rpo), locations))
+        rpo = float(config.tier(table.entry.tier).rpo)
+        tables.append(ProtectedTableSite(table.name, table.entry.tier, rpo, locations))
     return tables, unresolved
 
 
-def control_roots(config: Config) -> list[str]:
+def control_roots(config: Config, located: list[Located] | None = None) -> list[str]:
     """The storage roots that hold protected tables: each has a control object per site."""
+    if located is None:
+        located, _ = locate_protected(config)
     roots: set[str] = set()
-    for entry in config.protected.tables:
-        if entry.location is None:
-            continue
-        found = config.locate(entry.location, config.primary)
+    for table in located:
+        found = config.locate(table.location, config.primary)
         if found is None:
             raise BadInput(
-                f"Protected table location {entry.location} is under no storage root of "
+                f"Protected table location {table.location} is under no storage root of "
                 f"site {config.primary}."
             )
         roots.add(found[0])

@@ -13,8 +13,8 @@ from typing import Any
 from standby.control import read_control, transition
 from standby.errors import Refused, StandbyError
 from standby.failover.context import FailoverContext
-from standby.failover.workspace import JobState
 from standby.operations.runner import StepResult
+from standby.workspace.operations import JobState
 
 
 def _operation_id(ctx: FailoverContext) -> str:

@@ -19,7 +19,7 @@ from standby.failover.sites import ProtectedTableSite
 from standby.failover.steps_check import Check, _answers, _guarded
 from standby.operations.runner import StepResult
 from standby.replication import Replicator
-from standby.replication.state import ReplicaState, read_state, write_state
+from standby.replication.state import ReplicaState, read_state, restart_state
 from standby.storage import ObjectStore, redact
 
 MAX_PASSES = 20
@@ -141,7 +141,7 @@ def _stores(ctx: FailoverContext, table: ProtectedTableSite) -> tuple[ObjectStor
 
 def _hint(primary: ObjectStore) -> int | None:
     state = read_state(primary)
-    return int(state.promoted["version"]) if state and state.promoted else None
+    return state.promoted.version if state and state.promoted else None
 
 
 class Rewind:
@@ -226,8 +226,9 @@ class ReverseReplicate:
     ) -> dict[str, Any]:
         new, old = _stores(ctx, table)
         epoch = reprotect_epoch(ctx)
-        if not fork.get("reseed") and read_state(old) is None:
-            write_state(old, self._state(new, old, int(fork["fork"]), epoch))
+        if not fork.get("reseed") and not ctx.noted(f"restarted {table.label}"):
+            restart_state(old, self._state(new, old, int(fork["fork"]), epoch))
+            ctx.note(f"restarted {table.label}", True)  # a rerun keeps what replication did
         replicator = Replicator(new, old, epoch=epoch)
         commits = 0
         for _ in range(MAX_PASSES):

@@ -14,9 +14,9 @@ from standby.failover.context import FailoverContext
 from standby.failover.dns import DnsChange
 from standby.failover.sites import ProtectedTableSite
 from standby.failover.steps_data import final_versions
-from standby.failover.workspace import PauseState
 from standby.operations.runner import StepResult
 from standby.storage import normalize
+from standby.workspace.operations import PauseState
 
 
 class Catalog:

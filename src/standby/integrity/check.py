@@ -22,7 +22,8 @@ from standby.errors import ObjectNotFound, StandbyError
 from standby.integrity.chain import read_chain
 from standby.integrity.findings import Problem, dedupe, file_problem, nothing_rebuilds
 from standby.integrity.replay import replay
-from standby.replication.state import read_state
+from standby.replication.identity import source_mismatch
+from standby.replication.state import STATE_PATH, ReplicaState, read_state
 from standby.storage import ObjectStore, open_store
 
 
@@ -58,6 +59,7 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
             p := file_problem(f, present, why="referenced by the log, not in storage")
         ):
             problems.append(p)
+    problems += _source_problems(dl, state if against is None else None)
     source_uri = against or (state.source if (state and read_data) else None)
     source = open_store(source_uri) if source_uri else None
     if source is not None and against:
@@ -69,6 +71,12 @@ def verify(uri: str, *, against: str | None = None, read_data: bool = False) -> 
         problems += _read_contents(dl.store, source, todo)
     problems = dedupe(problems)
     return VerifyReport(not problems, chain.latest, len(files), start, problems)
+
+
+def _source_problems(dl: DeltaLog, state: ReplicaState | None) -> list[Problem]:
+    """A replica whose source is now another table, or behind it (invariant 13)."""
+    found = source_mismatch(dl, state) if state is not None else None
+    return [Problem(STATE_PATH, found.problem, found.detail)] if found else []
 
 
 def _compare_commits(

@@ -49,8 +49,39 @@ def publish_last_checkpoint(
     return True
 
 
-def checkpoint_versions(listing: LogListing) -> set[int]:
-    return set(listing.complete_checkpoints())
+class Checkpoints:
+    """The checkpoints one table's replica got from us, remembered across passes."""
+
+    def __init__(self) -> None:
+        self.published: set[int] = set()
+        self._hint_synced_at = -1  # len(published) when _last_checkpoint last matched
+
+    def late(
+        self,
+        listings: tuple[LogListing, LogListing],
+        source: ObjectStore,
+        target: ObjectStore,
+        *,
+        low: int,
+        high: int,
+    ) -> None:
+        """Checkpoints of versions low..high the source wrote after we published their
+        commit, then the `_last_checkpoint` hint; `listings` are the source's and the
+        replica's."""
+        have = set(listings[1].complete_checkpoints()) | self.published
+        for version, files in sorted(listings[0].complete_checkpoints().items()):
+            if low <= version <= high and version not in have:
+                publish_checkpoint(files, source, target)
+                have.add(version)
+        self.published |= have
+        # The hint changes only with a new checkpoint: a quiet poll does not read it, nor
+        # one over a source that has none (the listing shows it).
+        hinted = any(f.kind is LogKind.LAST_CHECKPOINT for f in listings[0].others)
+        if hinted and self._hint_synced_at != len(self.published):
+            synced = publish_last_checkpoint(
+                source, target, replica_latest=high, target_has=self.published
+            )
+            self._hint_synced_at = len(self.published) if synced else -1
 
 
 def _same_size(source: ObjectStore, target: ObjectStore, path: str) -> bool:

@@ -7,17 +7,22 @@ A file already present at the size the log says is never copied again (invariant
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+from standby.delta import DeltaLog, load_snapshot
 from standby.delta import dv as dvs
 from standby.delta.actions import Commit
 from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
-from standby.errors import ObjectNotFound, UnsupportedFeature
+from standby.errors import FilesMissing, ObjectNotFound, UnsupportedFeature
 from standby.storage import ObjectStore
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -66,6 +71,32 @@ def missing_on_target(
     return out
 
 
+def lacking(
+    files: list[FileAction],
+    target: ObjectStore,
+    *,
+    known: dict[str, int] | None,
+    readers: ThreadPoolExecutor,
+) -> list[FileAction]:
+    """The files the replica lacks or holds short: by a head each, or from `known` (a
+    listing, kept up to date here) with a head only for what it says is short."""
+
+    def needs_copy(f: FileAction) -> bool:
+        return bool(missing_on_target([f], target))
+
+    if known is None:
+        need = list(readers.map(needs_copy, files))
+        return [f for f, n in zip(files, need, strict=True) if n]
+    todo = missing_on_target(files, target, known=known)
+    absent = [f for f in todo if object_path(f.path) not in known]
+    listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
+    short = [f for f, n in zip(listed, readers.map(needs_copy, listed), strict=True) if n]
+    for f in absent + short:
+        key = object_path(f.path)
+        known[key] = max(f.size or 0, known.get(key, 0))
+    return absent + short
+
+
 def copy_files(
     files: list[FileAction],
     source: ObjectStore,
@@ -106,3 +137,18 @@ def _exists(store: ObjectStore, path: str) -> bool:
         return True
     except ObjectNotFound:
         return False
+
+
+def vacuumed_versions_end(source: DeltaLog, gone: list[str], *, table: str) -> int:
+    """The source version from which a replica is complete again, after files `gone` were
+    vacuumed at the source before we copied them. They are lost to every reader of those
+    old versions, ours and the source's alike; FilesMissing if the latest version needs one."""
+    latest = load_snapshot(source)
+    live = {object_path(f.path) for f in latest.referenced_files()}
+    if any(p in live for p in gone):
+        raise FilesMissing(
+            f"The source {table} references files it does not have: {gone[:3]}.",
+            hint="The source table itself is damaged; run `standby verify` on it.",
+        )
+    log.warning("%d file(s) of %s were vacuumed before they were replicated", len(gone), table)
+    return latest.version

@@ -1,6 +1,7 @@
 """`replicate --follow`: poll each source log and replicate new commits as they appear,
 serving Prometheus metrics. Each table keeps its state in memory, so a quiet poll costs
-two listings (source and replica logs, from the replica's version) and nothing else.
+two listings (source and replica logs, from the replica's version) and nothing else
+(and a write of the state every watch.SEEN_REFRESH_SECONDS).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_serv
 from standby.errors import BadInput, Partial, Refused, StandbyError
 from standby.replication.replicator import History, Replicator, TableReplication
 from standby.storage import ObjectStore, open_store
+from standby.storage.overlap import refuse_overlap
 
 log = logging.getLogger(__name__)
 
@@ -24,13 +26,16 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Pair:
     """A source and where it is replicated to, with each side's storage options (secret
-    values among them: kept out of repr, equality and hashing)."""
+    values among them: kept out of repr, equality and hashing), and what standby.yml says
+    of the table: its Unity Catalog name and tier, when it gives them."""
 
     source: str
     target: str
     rpo_seconds: float | None = None
     source_options: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
     target_options: Mapping[str, str] | None = field(default=None, compare=False, repr=False)
+    name: str | None = None
+    tier: str | None = None
 
     def stores(self) -> tuple[ObjectStore, ObjectStore]:
         return (
@@ -38,11 +43,27 @@ class Pair:
             open_store(self.target, options=self.target_options),
         )
 
+    def labels(self) -> tuple[str, str]:
+        """The metrics' labels: (table, tier); a table without a name is its replica URI."""
+        return self.name or self.target, self.tier or ""
+
+    def refuse_overlap(self) -> None:
+        """OverlappingLocations when the target is the source, inside it, or holds it."""
+        refuse_overlap(
+            self.source,
+            self.target,
+            source_options=self.source_options,
+            target_options=self.target_options,
+        )
+
 
 class Metrics:
-    def __init__(self) -> None:
+    """Prometheus metrics per table, labelled (table, tier); every series exists from the
+    start at 0, so a dashboard and an alert see a table before its first pass."""
+
+    def __init__(self, pairs: Sequence[Pair] = ()) -> None:
         self.registry = CollectorRegistry()
-        labels = ["table"]
+        labels = ["table", "tier"]
         r = self.registry
         self.source_version = Gauge(
             "standby_source_version", "Source version seen", labels, registry=r
@@ -53,7 +74,7 @@ class Metrics:
         self.lag_versions = Gauge("standby_lag_versions", "Versions behind", labels, registry=r)
         self.lag_seconds = Gauge(
             "standby_lag_seconds",
-            "Age of the newest replicated commit when it landed",
+            "Age of the oldest source commit not replicated yet (0 when caught up)",
             labels,
             registry=r,
         )
@@ -66,20 +87,46 @@ class Metrics:
             labels,
             registry=r,
         )
+        for pair in pairs:
+            for metric in self._all():
+                metric.labels(*pair.labels())
+
+    def _all(self) -> list[Gauge | Counter]:
+        return [
+            self.source_version,
+            self.replica_version,
+            self.lag_versions,
+            self.lag_seconds,
+            self.bytes,
+            self.files,
+            self.errors,
+            self.last_success,
+        ]
 
     def record(
-        self, table: str, result: TableReplication, now: float, newest_ts: int | None
+        self, pair: Pair, result: TableReplication, pending_since_ms: int | None, now: float
     ) -> None:
+        """A successful pass: the lag is 0 when it caught up with what it saw, else the
+        age of the oldest commit it lacked when it began (an upper bound)."""
+        labels = pair.labels()
         replica = result.to_version if result.to_version is not None else -1
         source = result.source_version if result.source_version is not None else replica
-        self.replica_version.labels(table).set(replica)
-        self.source_version.labels(table).set(source)
-        self.lag_versions.labels(table).set(max(0, source - replica))
-        if result.commits_published and newest_ts is not None:
-            self.lag_seconds.labels(table).set(max(0.0, now - newest_ts / 1000))
-        self.bytes.labels(table).inc(result.bytes_copied)
-        self.files.labels(table).inc(result.files_copied)
-        self.last_success.labels(table).set(now)
+        self.replica_version.labels(*labels).set(replica)
+        self.source_version.labels(*labels).set(source)
+        self.lag_versions.labels(*labels).set(max(0, source - replica))
+        if source <= replica:
+            self.lag_seconds.labels(*labels).set(0)
+        elif pending_since_ms is not None:
+            self.lag_seconds.labels(*labels).set(max(0.0, now - pending_since_ms / 1000))
+        self.bytes.labels(*labels).inc(result.bytes_copied)
+        self.files.labels(*labels).inc(result.files_copied)
+        self.last_success.labels(*labels).set(now)
+
+    def failed(self, pair: Pair, pending_since_ms: int | None, now: float) -> None:
+        """A failed pass: counted; the lag grows from the oldest commit it could not copy."""
+        self.errors.labels(*pair.labels()).inc()
+        if pending_since_ms is not None:
+            self.lag_seconds.labels(*pair.labels()).set(max(0.0, now - pending_since_ms / 1000))
 
 
 def follow(
@@ -93,15 +140,19 @@ def follow(
     on_pass: Callable[[Pair, TableReplication], None] | None = None,
     fence: Callable[[], None] | None = None,
     clock: Callable[[], float] = time.time,
+    metrics: Metrics | None = None,
 ) -> Metrics:
-    """Replicate until `stop` is set. A table that is refused (diverged, bad input) stops
-    being followed; transient failures are counted and retried next poll. `fence` runs
-    before every round and stops everything when it raises (the sites changed roles)."""
+    """Replicate until `stop` is set. A table that is refused (diverged, another source,
+    promoted, bad input) stops being followed; other failures (a source gone, a store
+    unreachable) are counted and retried next poll. `fence` runs before every round and
+    stops everything when it raises (the sites changed roles)."""
     stop = stop or threading.Event()
-    metrics = Metrics()
+    for pair in pairs:
+        pair.refuse_overlap()
+    metrics = metrics or Metrics(pairs)
     if metrics_port is not None:
         start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    replicators = {p: Replicator(*p.stores(), history=history) for p in pairs}
+    replicators = {p: Replicator(*p.stores(), history=history, clock=clock) for p in pairs}
     active = list(pairs)
     refused: list[StandbyError] = []
 
@@ -110,15 +161,14 @@ def follow(
             result = replicators[pair].run()
         except (Refused, BadInput) as e:
             log.error("stopped following %s: %s", pair.source, e)
-            metrics.errors.labels(pair.target).inc()
+            metrics.failed(pair, None, clock())
             refused.append(e)
             return pair
         except StandbyError as e:
             log.warning("pass over %s failed, retrying: %s", pair.source, e)
-            metrics.errors.labels(pair.target).inc()
+            metrics.failed(pair, replicators[pair].watch.pending_since_ms, clock())
             return None
-        state = replicators[pair].state
-        metrics.record(pair.target, result, clock(), state.last_commit_timestamp if state else None)
+        metrics.record(pair, result, replicators[pair].watch.pending_since_ms, clock())
         if on_pass:
             on_pass(pair, result)
         return None

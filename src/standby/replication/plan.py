@@ -3,12 +3,13 @@ protected table of standby.yml mapped from the primary site to the DR site."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
-from standby.errors import BadInput, Refused
+from standby.errors import BadInput, Refused, StandbyError
 from standby.replication.follow import Pair
+from standby.replication.locations import Located, locate_protected
 from standby.storage import open_store
 
 
@@ -18,6 +19,13 @@ class ConfiguredPairs:
     epoch: int
     unresolved: list[str]  # protected entries with no storage location to replicate
     roots: list[Pair]  # each storage root involved: primary root -> DR root
+    root_of: dict[Pair, Pair] = field(default_factory=dict)  # each pair's root pair
+
+    def fenced(self) -> dict[Pair, str]:
+        """Why replication is fenced, for each pair whose root's control objects fence it
+        (reads only; roots not initialised yet are not fenced)."""
+        why = {root: reason for root in self.roots if (reason := fence_reason(root))}
+        return {pair: why[root] for pair, root in self.root_of.items() if root in why}
 
     def fence(self) -> None:
         """Raise Refused unless every root pair still allows replication at our epoch."""
@@ -35,49 +43,61 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     other; checks the control objects of each storage root involved (creating them on
     first use). The direction is the config's primary -> dr, until a reprotect makes the
     DR site primary and the other its replica: then replication runs DR -> primary."""
-    roots: set[str] = set()
-    located = []
-    unresolved: list[str] = []
-    for entry in config.protected.tables:
-        if entry.location is None:
-            unresolved.append(entry.table or "?")
-            continue
-        found = config.locate(entry.location, config.primary)
-        if found is None:
+    found, unresolved = locate_protected(config)
+    located: list[tuple[Located, str]] = []
+    for table in found:
+        root = config.locate(table.location, config.primary)
+        if root is None:
             raise BadInput(
-                f"Protected table location {entry.location} is under no storage root "
+                f"Protected table location {table.location} is under no storage root "
                 f"of site {config.primary}."
             )
-        roots.add(found[0])
-        located.append(entry)
-    source, target = direction(config, sorted(roots))
-    pairs = [
-        _pair(
-            config,
-            (source, config.map_location(e.location, config.primary, source)),
-            (target, config.map_location(e.location, config.primary, target)),
-            config.tier(e.tier).rpo,
-        )
-        for e in located
-        if e.location is not None
-    ]
-    root_pairs = [
-        _pair(
+        located.append((table, root[0]))
+    roots = sorted({root for _, root in located})
+    source, target = direction(config, roots)
+    root_pairs = {
+        n: _pair(
             config,
             (source, config.site(source).storage[n]),
             (target, config.site(target).storage[n]),
             None,
         )
-        for n in sorted(roots)
-    ]
+        for n in roots
+    }
+    pairs: list[Pair] = []
+    root_of: dict[Pair, Pair] = {}
+    for table, root in located:
+        pair = _pair(
+            config,
+            (source, config.map_location(table.location, config.primary, source)),
+            (target, config.map_location(table.location, config.primary, target)),
+            config.tier(table.entry.tier).rpo,
+        )
+        pairs.append(replace(pair, name=table.name, tier=table.entry.tier))
+        root_of[pairs[-1]] = root_pairs[root]
     epoch = 0
-    for root in root_pairs:
-        src_root, dst_root = root.stores()
+    for root_pair in root_pairs.values():
+        src_root, dst_root = root_pair.stores()
         if not dry_run:
             initialize(src_root, site=source, role="primary")
             initialize(dst_root, site=target, role="replica")
             epoch = require_replication_allowed(src_root, dst_root)
-    return ConfiguredPairs(pairs, epoch, unresolved, root_pairs)
+    return ConfiguredPairs(pairs, epoch, unresolved, list(root_pairs.values()), root_of)
+
+
+def fence_reason(root: Pair) -> str | None:
+    """Why the control objects of a root pair fence replication; None when they allow it
+    or do not exist yet (a pair never replicated)."""
+    try:
+        src_root, dst_root = root.stores()
+        if read_control(src_root) is None or read_control(dst_root) is None:
+            return None
+        require_replication_allowed(src_root, dst_root)
+    except Refused as e:
+        return e.message
+    except StandbyError:  # unreadable: each table's own status says so
+        return None
+    return None
 
 
 def direction(config: Config, roots: list[str]) -> tuple[str, str]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -21,20 +21,33 @@ from standby.delta.actions import parse_actions
 from standby.delta.features import check_features
 from standby.delta.log import LogListing, commit_path
 from standby.delta.presence import inventory
-from standby.delta.snapshot import FileAction, object_path, reconstructable
-from standby.delta.timestamps import commit_info_of, timestamp_of
+from standby.delta.snapshot import FileAction, reconstructable
 from standby.engines import CopyExecutor, Progress, default_executor
 from standby.errors import (
+    BadInput,
     Diverged,
-    FilesMissing,
     ObjectExists,
     Refused,
+    StandbyError,
     TableNotFound,
+    WrongSource,
 )
-from standby.replication.checkpoints import publish_checkpoint, publish_last_checkpoint
-from standby.replication.files import commit_files, copy_files, missing_on_target, refuse_external
+from standby.replication.checkpoints import Checkpoints, publish_checkpoint
+from standby.replication.checksums import Checksums
+from standby.replication.files import (
+    commit_files,
+    copy_files,
+    lacking,
+    missing_on_target,
+    refuse_external,
+    vacuumed_versions_end,
+)
+from standby.replication.identity import check_tail, digest
 from standby.replication.state import ReplicaState, read_state, write_state
+from standby.replication.sweep import sweep_temporaries
+from standby.replication.watch import SourceWatch, commit_timestamp
 from standby.storage import ObjectStore, open_store, redact
+from standby.storage.overlap import refuse_overlap
 
 log = logging.getLogger(__name__)
 History = Literal["checkpoint", "all"]
@@ -42,6 +55,7 @@ BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
+SWEEP_EVERY_SECONDS = 600.0  # passes (one-shot ones too) sweep temporaries this often
 
 
 @dataclass
@@ -75,6 +89,7 @@ class Replicator:
         progress: Progress | None = None,
         epoch: int = 0,
         dry_run: bool = False,
+        clock: Callable[[], float] = time.time,
     ):
         self.src, self.dst = source, target
         self.dry_run = dry_run
@@ -83,138 +98,117 @@ class Replicator:
         self.executor = executor or default_executor()
         self.progress = progress
         self.epoch = epoch
+        self.clock = clock
         self.name = redact(source.url)
         self.table_id: str | None = None
         self.state: ReplicaState | None = None  # kept between passes when following
-        self.published_checkpoints: set[int] = set()
-        self._hint_synced_at = -1  # len(published_checkpoints) when _last_checkpoint matched
+        self.checkpoints = Checkpoints()
+        self.checksums = Checksums()
+        self.watch = SourceWatch(self.src_log, self.dst_log, clock=clock)
+        self._swept_at = float("-inf")
 
     def run(self) -> TableReplication:
         started = time.monotonic()
+        first = self.state is None
         state = self.state if self.state is not None else read_state(self.dst)
-        if state is not None and state.promoted:
-            raise Refused(
-                f"{redact(self.dst.url)} was promoted to primary by operation "
-                f"{state.promoted.get('operation_id')} at epoch {state.promoted.get('epoch')}: "
-                "standby no longer replicates into it.",
-                hint="Replicate in the other direction (standby reprotect / failback).",
-            )
+        if first and state is not None:  # what earlier runs did, and when
+            self.watch.saved_at = (state.source_seen_at_ms or float("-inf")) / 1000
+            self._swept_at = (state.swept_at_ms or float("-inf")) / 1000
         hint = state.last_version if state else -1
         # A little behind the hint, so checkpoints written after their commit are seen too.
         low = max(0, hint + 1 - LATE_CHECKPOINT_WINDOW) if state else 0
-        src_listing = self.src_log.list(from_version=low)
-        if state is None and src_listing.latest is None:
-            raise TableNotFound(f"{self.name} is not a Delta table: no commits in _delta_log/.")
-        if state is not None:
-            self._saw(state, src_listing.latest)
+        src_listing = self.watch.listing(state, low)
         dst_listing = self.dst_log.list(from_version=low)
-        replica_latest = self._check_tail(hint, state, dst_listing)
+        if state is not None:
+            self.watch.check(state, (src_listing, dst_listing), first=first)
+        replica_latest = check_tail(self.src_log, self.dst_log, hint, dst_listing)
+        if replica_latest is None and state is not None:
+            replica_latest = state.last_version
         self.table_id = state.source_table_id if state else None
-        result = TableReplication(
-            self.name,
-            redact(self.dst.url),
-            None,
-            replica_latest,
-            0,
-            0,
-            0,
-            0.0,
-            state.complete_from if state else None,
-        )
+        result = TableReplication(self.name, redact(self.dst.url), None, replica_latest, 0, 0, 0, 0)
+        result.complete_from = state.complete_from if state else None
         if replica_latest is None:
             state = self._seed(src_listing, result)
             self.table_id = state.source_table_id
         elif state is None:  # a replica whose state file was lost: its log is the truth
             state = self._adopt(replica_latest)
-        self._catch_up(src_listing, state, result)
-        for _ in range(MAX_RELISTS):
-            if self.dry_run or state.last_version >= state.complete_from:
-                break
-            # Files the source vacuumed before we copied them: the versions that needed
-            # them are lost here as at the source. Do not stop at one of them: carry on to
-            # the version from which the source is whole again.
-            src_listing = self.src_log.list(from_version=state.last_version + 1)
-            self._catch_up(src_listing, state, result)
+        swept = not self.dry_run and self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
+        if swept:
+            sweep_temporaries(self.dst.url, clock=self.clock)
+            self._swept_at = self.clock()
+            state.swept_at_ms = int(self._swept_at * 1000)
+        self.watch.observe(src_listing, state)
+        try:
+            src_listing = self._catch_up_all(src_listing, state, result)
+        except (Refused, BadInput):
+            raise
+        except StandbyError:
+            if replica_latest is not None:  # what this poll saw survives a failed pass
+                self._save_quietly(state)
+            raise
         if not self.dry_run:
-            self._late_checkpoints(src_listing, dst_listing, state)
+            self._late_log_files(src_listing, dst_listing, state)
+            if result.commits_published or swept or self.watch.refresh_due():
+                if swept or not result.commits_published:
+                    self._save(state)  # what this poll saw (a pass that published saved it)
+                self.watch.saved_at = self.clock()
             self.state = state
-        result.source_version = src_listing.latest
+        return self._finish(result, state, src_listing, started)
+
+    def _finish(
+        self, result: TableReplication, state: ReplicaState, src: LogListing, started: float
+    ) -> TableReplication:
+        if state.last_version >= (src.latest if src.latest is not None else -1):
+            self.watch.caught_up()
+        result.source_version = src.latest
         result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
         return result
 
-    def _saw(self, state: ReplicaState, latest: int | None) -> None:
-        """Record a source version newer than any seen, before copying anything: if the
-        source is lost mid-pass, a forced failover still knows which commits it lost."""
-        if latest is None or latest <= max(state.last_version, state.source_seen_version or -1):
-            return  # a quiet poll costs nothing more
-        state.source_seen_version = latest
-        state.source_seen_commit_ms = timestamp_of(
-            commit_info_of(self.src_log.read_raw(latest) or b"")
-        )
-        state.source_seen_at_ms = int(time.time() * 1000)
-        self._save(state)
+    def _catch_up_all(
+        self, src_listing: LogListing, state: ReplicaState, result: TableReplication
+    ) -> LogListing:
+        """Catch up; after files the source vacuumed before we copied them, the versions
+        that needed them are lost here as at the source: do not stop at one of them, carry
+        on to the version from which the source is whole again."""
+        self._catch_up(src_listing, state, result)
+        for _ in range(MAX_RELISTS):
+            if self.dry_run or state.last_version >= state.complete_from:
+                break
+            src_listing = self.src_log.list(from_version=state.last_version + 1)
+            self._catch_up(src_listing, state, result)
+        return src_listing
+
+    def _save_quietly(self, state: ReplicaState) -> None:
+        try:
+            self._save(state)
+        except StandbyError as e:  # the pass's own error is the one to report
+            log.warning("could not record the replica state of %s: %s", self.name, e)
 
     def _adopt(self, replica_latest: int) -> ReplicaState:
         span = reconstructable(self.dst_log.list())
         snapshot = load_snapshot(self.dst_log, replica_latest)
+        raw = self.dst_log.read_raw(replica_latest)
         state = ReplicaState(
             self.name,
             snapshot.metadata.get("id", ""),
             span[0] if span else replica_latest,
             replica_latest,
-            timestamp_of(commit_info_of(self.dst_log.read_raw(replica_latest) or b"")),
+            commit_timestamp(raw),
             self.epoch,
             self.history,
+            last_commit_sha256=digest(raw) if raw is not None else None,
         )
         self._save(state)
         return state
 
-    def _late_checkpoints(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
-        """Checkpoints the source wrote after we published their commit, then the hint."""
-        have = set(dst.complete_checkpoints()) | self.published_checkpoints
-        for version, files in sorted(src.complete_checkpoints().items()):
-            if state.complete_from <= version <= state.last_version and version not in have:
-                publish_checkpoint(files, self.src, self.dst)
-                have.add(version)
-        self.published_checkpoints |= have
-        # The hint changes only with a new checkpoint: a quiet poll does not read it.
-        if self._hint_synced_at != len(self.published_checkpoints):
-            synced = publish_last_checkpoint(
-                self.src,
-                self.dst,
-                replica_latest=state.last_version,
-                target_has=self.published_checkpoints,
-            )
-            self._hint_synced_at = len(self.published_checkpoints) if synced else -1
-
-    # -- the replica's side -------------------------------------------------------------
-
-    def _check_tail(self, hint: int, state: ReplicaState | None, listing: LogListing) -> int | None:
-        """The replica's latest version, after checking every commit beyond `hint` is
-        byte-identical to the source's (invariant 2): anything else is divergence."""
-        beyond = sorted(v for v in listing.commits if v > hint)
-        for v in beyond:
-            theirs = self.src_log.read_raw(v)
-            if theirs is None or theirs != self.dst_log.read_raw(v):
-                what = (
-                    "does not exist on the source"
-                    if theirs is None
-                    else "differs from the source's"
-                )
-                raise Diverged(
-                    f"The replica {redact(self.dst.url)} has diverged: its version {v} {what}. "
-                    "Nothing was changed.",
-                    hint="Someone wrote to the replica. Inspect it; to start over, move it aside "
-                    "and replicate into an empty location.",
-                )
-        if beyond:
-            return beyond[-1]
-        if state is not None:
-            return state.last_version
-        return None
+    def _late_log_files(self, src: LogListing, dst: LogListing, state: ReplicaState) -> None:
+        """Checkpoints and crcs the source wrote after we published their commit."""
+        span = {"low": state.complete_from, "high": state.last_version}
+        self.checkpoints.late((src, dst), self.src, self.dst, **span)
+        self.checksums.late((src, dst), self.src, self.dst, **span)
 
     # -- a new replica --------------------------------------------------------------------
 
@@ -256,9 +250,9 @@ class Replicator:
         # checkpoint alone is the whole table at `base`, every file of it present.
         if not self.dry_run:
             publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
-        self.published_checkpoints.add(base)
+        self.checkpoints.published.add(base)
         if base in listing.commits:
-            raw = self.src_log.read_raw(base)
+            raw = self.watch.raw(base)
             assert raw is not None
             self._publish(base, raw, listing, state, result)
         else:
@@ -291,13 +285,13 @@ class Replicator:
         with ThreadPoolExecutor(READERS) as readers:
             for i in range(0, len(versions), BATCH_COMMITS):
                 batch = versions[i : i + BATCH_COMMITS]
-                raws = list(readers.map(self.src_log.read_raw, batch))
+                raws = list(readers.map(self.watch.raw, batch))
                 commits = [
                     Commit(v, parse_actions(r or b"", where=commit_path(v)), r or b"")
                     for v, r in zip(batch, raws, strict=True)
                 ]
                 files = [f for c in commits for f in self._files_of(c)]
-                self._copy(self._to_copy(files, known, readers), state, result)
+                self._copy(lacking(files, self.dst, known=known, readers=readers), state, result)
                 for c in commits:
                     self._publish(c.version, c.raw, listing, state, result)
                 self._save(state)
@@ -307,32 +301,12 @@ class Replicator:
             self._refuse_features(p)
         for m in commit.of("metaData"):
             if m.get("id") and self.table_id and m["id"] != self.table_id:
-                raise Diverged(
-                    f"The source {self.name} is a different table now (table id {m['id']}, "
-                    f"the replica follows {self.table_id}).",
+                raise WrongSource(
+                    f"The source {self.name} is a different table now (table id {m['id']}; "
+                    f"the replica belongs to table {self.table_id}). Nothing was written.",
                     hint="Replicate the new table into a new location.",
                 )
         return commit_files(commit, table=self.name)
-
-    def _needs_copy(self, f: FileAction) -> bool:
-        return bool(missing_on_target([f], self.dst))
-
-    def _to_copy(
-        self, files: list[FileAction], known: dict[str, int] | None, readers: ThreadPoolExecutor
-    ) -> list[FileAction]:
-        """The files the replica lacks or holds short: by a head each, or from `known` (a
-        listing, kept up to date here) with a head only for what it says is short."""
-        if known is None:
-            need = list(readers.map(self._needs_copy, files))
-            return [f for f, n in zip(files, need, strict=True) if n]
-        todo = missing_on_target(files, self.dst, known=known)
-        absent = [f for f in todo if object_path(f.path) not in known]
-        listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
-        short = [f for f, n in zip(listed, readers.map(self._needs_copy, listed), strict=True) if n]
-        for f in absent + short:
-            key = object_path(f.path)
-            known[key] = max(f.size or 0, known.get(key, 0))
-        return absent + short
 
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
@@ -350,21 +324,9 @@ class Replicator:
     def _accept_vacuumed(
         self, gone: list[str], state: ReplicaState, result: TableReplication
     ) -> None:
-        """Files vacuumed at the source before we copied them are lost to every reader of
-        those old versions, ours and the source's alike. Only the versions that need them
-        are affected: the replica is complete again from the source's current version."""
-        latest = load_snapshot(self.src_log)
-        live = {object_path(f.path) for f in latest.referenced_files()}
-        if any(p in live for p in gone):
-            raise FilesMissing(
-                f"The source {self.name} references files it does not have: {gone[:3]}.",
-                hint="The source table itself is damaged; run `standby verify` on it.",
-            )
-        log.warning(
-            "%d file(s) of %s were vacuumed before they were replicated", len(gone), self.name
-        )
+        whole_from = vacuumed_versions_end(self.src_log, gone, table=self.name)
         result.vacuumed_files += len(gone)
-        state.complete_from = max(state.complete_from, latest.version)
+        state.complete_from = max(state.complete_from, whole_from)
 
     def _publish(
         self,
@@ -391,11 +353,13 @@ class Replicator:
         result.commits_published += 1
         result.from_version = version if result.from_version is None else result.from_version
         state.last_version = version
-        state.last_commit_timestamp = timestamp_of(commit_info_of(raw))
+        state.last_commit_timestamp = commit_timestamp(raw)
+        state.last_commit_sha256 = digest(raw)
         checkpoints = listing.complete_checkpoints()
         if version in checkpoints:
             publish_checkpoint(checkpoints[version], self.src, self.dst)
-            self.published_checkpoints.add(version)
+            self.checkpoints.published.add(version)
+        self.checksums.after_commit(version, listing, self.src, self.dst)
 
     def _refuse_features(self, protocol: dict[str, Any]) -> None:
         for warning in check_features(protocol, operation="replicate", table=self.name):
@@ -415,6 +379,7 @@ def replicate_table(
     dry_run: bool = False,
 ) -> TableReplication:
     """One pass: make `target` a replica of `source` at the source's latest version."""
+    refuse_overlap(source, target, source_options=source_options, target_options=target_options)
     return Replicator(
         open_store(source, options=source_options),
         open_store(target, options=target_options),

@@ -1,15 +1,15 @@
 """Storage: one facade over obstore for local paths, S3, Azure and GCS.
 
 `open_store` is the one factory: it composes the backend with the retry wrapper and, for a
-dry run, the recording wrapper, and gives a URL its options (the caller's, else those
-`options_by_url` says reach it), so callers never build stores by hand.
+dry run, the recording wrapper, and gives a URL the caller's options, else its site's
+(`standby.site_options`), so callers never build stores by hand.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 
+from standby.site_options import options_for
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode, TreeSize, Versioned
 from standby.storage.dryrun import DryRunStore, PlannedWrite
 from standby.storage.local import LocalStore
@@ -34,24 +34,8 @@ __all__ = [
     "local_path",
     "normalize",
     "open_store",
-    "options_by_url",
     "redact",
 ]
-
-
-OptionsFor = Callable[[str], Mapping[str, str] | None]
-_options_for: list[OptionsFor] = []  # process-wide: worker threads open stores too
-
-
-@contextmanager
-def options_by_url(options_for: OptionsFor) -> Iterator[None]:
-    """Inside, a store opened without options of its own gets `options_for(url)`: how a
-    command in config mode reaches each URL with its site's storage_options."""
-    _options_for.append(options_for)
-    try:
-        yield
-    finally:
-        _options_for.remove(options_for)
 
 
 def open_store(
@@ -59,11 +43,10 @@ def open_store(
 ) -> ObjectStore:
     """A store rooted at `uri` (normalised first; raises UnsupportedURI): the backend
     behind the one retry layer, behind a DryRunStore that records every write when
-    `dry_run` (reads still reach the storage). Without `options`, those `options_by_url`
-    gives for it, else the environment's."""
+    `dry_run` (reads still reach the storage). Without `options`, its site's."""
     url = normalize(uri)
-    if not is_local(url) and options is None and _options_for:
-        options = _options_for[-1](url)
+    if options is None and not is_local(url):
+        options = options_for(url)  # the site's, in config mode (standby.site_options)
     backend = LocalStore(url) if is_local(url) else ObstoreStore(url, options=options)
     store: ObjectStore = RetryingStore(backend)
     return DryRunStore(store) if dry_run else store

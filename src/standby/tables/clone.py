@@ -35,8 +35,9 @@ from standby.delta.obligations import (
 from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
-from standby.errors import BadInput, TargetNotEmpty
-from standby.storage import ObjectStore, normalize, open_store, redact
+from standby.errors import TargetNotEmpty
+from standby.storage import ObjectStore, open_store, redact
+from standby.storage.overlap import refuse_overlap
 from standby.tables.common import (
     commit_info,
     latest_timestamp,
@@ -91,8 +92,7 @@ def clone(
     """Clone `source` (a URI, or an opened store) at a version (latest by default) into
     `target`."""
     src_store = open_store(source) if isinstance(source, str) else source
-    if normalize(src_store.url) == normalize(target):
-        raise BadInput("The clone target is the source table itself.")
+    refuse_overlap(src_store.url, target, target_what="clone target")
     src_log, snap, warnings = _source(src_store, version=version, timestamp=timestamp)
     src_name = redact(src_log.url)
     dst_store = open_store(target)

@@ -54,8 +54,9 @@ class SecretValue:
 class Workspace(Protocol):
     """One Databricks workspace, seen through resource kinds (`standby.workspace.kinds`).
 
-    Every method raises Unreachable when the workspace cannot be reached, Throttled (an
-    Unreachable) when it answers 429/503, AccessDenied when it refuses the credentials.
+    Every method raises Unreachable when the workspace cannot be reached or answers a
+    server error (500/504), Throttled (an Unreachable) when it answers 429/503,
+    AccessDenied when it refuses the credentials.
     """
 
     label: str  # the site and host, for messages
@@ -163,8 +164,9 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
 
 
 def stops_the_run(error: StandbyError) -> bool:
-    """Whether an error ends a whole export or sync: the workspace cannot be reached. One
-    still throttled after every retry fails only its object, which waits for a rerun."""
+    """Whether an error ends a whole export or sync: the workspace cannot be reached, or
+    kept answering 500. One still throttled after every retry fails only its object,
+    which waits for a rerun."""
     return isinstance(error, Unreachable) and not isinstance(error, Throttled)
 
 

@@ -197,8 +197,11 @@ def _prune(run: _Run, chosen: list[str]) -> None:
 def _bundle_owned(objects: dict[str, dict[str, Doc]], inv: Inventory) -> set[tuple[str, str]]:
     """The jobs an Asset Bundle deployed on either side, and their permissions, as
     (kind, name): their bundle owns them, on the target too."""
-    sides = (objects.get("jobs", {}), inv.snapshot.objects.get("jobs", {}))
-    names = {name for docs in sides for name, doc in docs.items() if from_bundle(doc)}
+    held = {name: r.body for name, r in inv.remotes.get("jobs", {}).items()}  # as listed
+    names = {
+        name for docs in (objects.get("jobs", {}), held) for name, doc in docs.items()
+        if from_bundle(doc)
+    }  # fmt: skip
     return {("jobs", n) for n in names} | {("permissions", f"jobs/{n}") for n in names}
 
 

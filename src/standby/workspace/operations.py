@@ -6,6 +6,7 @@ client, with standby's per-request retries and its one error mapper).
 
 from __future__ import annotations
 
+import fnmatch
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -85,6 +86,11 @@ class SiteWorkspace(Protocol):
     def register_table(self, full_name: str, location: str, *, like: dict[str, Any]) -> str:
         """Make `full_name` an external table at `location` (columns etc. from `like`);
         returns 'created', 'moved' or 'unchanged'. Idempotent."""
+        ...
+
+    def find_tables(self, pattern: str) -> dict[str, str]:
+        """Full name -> storage location of the external and managed tables whose name
+        matches `pattern` (a name, or a glob like `production.sales.*`). Idempotent."""
         ...
 
     def modify_holders(self, full_name: str) -> list[str]:
@@ -227,6 +233,41 @@ class SdkSiteWorkspace:
                 self._do(f"reading {name}", "GET", f"{path}/{name}")
             except ObjectNotFound:
                 self._do(f"creating {name}", "POST", path, body=body)
+
+    def find_tables(self, pattern: str) -> dict[str, str]:
+        parts = pattern.lower().split(".")
+        if len(parts) != 3:
+            raise BadInput(f"{pattern!r} is not a table name or glob (catalog.schema.table).")
+        found: dict[str, str] = {}
+        for catalog in self._names(f"{UC}/catalogs", "catalogs", parts[0], {}):
+            query = {"catalog_name": catalog}
+            for schema in self._names(f"{UC}/schemas", "schemas", parts[1], query):
+                query = {"catalog_name": catalog, "schema_name": schema}
+                for table in self._listed(f"{UC}/tables", "tables", query):
+                    name = str(table.get("name", ""))
+                    if fnmatch.fnmatchcase(name.lower(), parts[2]) and table.get(
+                        "storage_location"
+                    ):
+                        found[f"{catalog}.{schema}.{name}"] = str(table["storage_location"])
+        return found
+
+    def _names(self, path: str, key: str, pattern: str, query: dict[str, str]) -> list[str]:
+        items = self._listed(path, key, query)
+        return [
+            str(i["name"]) for i in items if fnmatch.fnmatchcase(str(i["name"]).lower(), pattern)
+        ]
+
+    def _listed(self, path: str, key: str, query: dict[str, str]) -> list[dict[str, Any]]:
+        """Every item of a paged Unity Catalog listing."""
+        items: list[dict[str, Any]] = []
+        token: str | None = None
+        while True:
+            page = {**query, **({"page_token": token} if token else {})}
+            answer = self._do(f"listing {key}", "GET", path, query=page)
+            items += answer.get(key) or []
+            token = answer.get("next_page_token")
+            if not token:
+                return items
 
     def modify_holders(self, full_name: str) -> list[str]:
         answer = self._do(
