@@ -10,6 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from standby.operations.clock import SystemClock
+from standby.operations.lease import Lease
+from standby.storage import open_store
 from tests.drill.conftest import DrillLake
 from tests.failover.lakehouse import TABLES
 
@@ -71,3 +74,10 @@ def test_status_says_when_each_level_is_due(
     assert lines["full"] == {**lines["full"], "last_drill": None, "overdue": True}
     code, out, _ = drill_lake.cli("status", capsys=capsys)
     assert "OVERDUE" in out and "never" in out and "daily" in out
+
+    store = open_store(drill_lake.lake.dr_lake.uri)
+    Lease(store, operation_id="failover-held", clock=SystemClock()).acquire()
+    before = sorted(o.path for o in store.list("_standby/"))
+    code, _, err = drill_lake.cli("drill", "--level", "basic", capsys=capsys)
+    assert code == 5 and "failover-held" in err  # one operation at a time
+    assert sorted(o.path for o in store.list("_standby/")) == before

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from standby.backup import Catalog
+from standby.drill.render import render_report
 from standby.storage import open_store
 from tests.drill.conftest import DrillLake, fingerprint
 from tests.failover.lakehouse import TABLES
@@ -78,6 +79,18 @@ def test_every_level_passes_on_a_healthy_lakehouse(
             assert {t["name"]: t["rows"] for t in validate["tables"]} == dict.fromkeys(TABLES, 40)
         else:
             assert report["rto_seconds"] is None
+    _no_secret_anywhere(dl, tmp_path, capsys)
+
+
+def _no_secret_anywhere(dl: DrillLake, reports: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The storage key (a canary) reaches no journal, history, report or output."""
+    canary = "canary-storage-key-not-for-output"
+    store = open_store(dl.lake.dr_lake.uri, options=dl.lake.options("dr") or None)
+    written = [store.get(o.path) for o in store.list("_standby/")]
+    written += [p.read_bytes() for p in reports.glob("*.md")]
+    code, out, err = dl.cli("--json", "drill", "history", capsys=capsys)
+    assert code == 0 and len(json.loads(out)["drills"]) == 3
+    assert all(canary.encode() not in w for w in written) and canary not in out + err
 
 
 def _measured(dl: DrillLake, drill_id: str, step: str) -> dict[str, Any]:
@@ -151,9 +164,13 @@ def test_each_problem_fails_its_check(
     check: str,
     cause: Callable[[DrillLake], None],
     why: str,
+    tmp_path: Path,
 ) -> None:
     cause(drill_lake)
-    code, out, err = drill_lake.cli("--json", "drill", "--level", level, capsys=capsys)
+    html, md = tmp_path / "failed.html", tmp_path / "failed.md"
+    code, out, err = drill_lake.cli(
+        "--json", "drill", "--level", level, "--report", str(html), capsys=capsys
+    )
     assert code == 1, err
     report = json.loads(out)
     assert report["ok"] is False
@@ -163,6 +180,9 @@ def test_each_problem_fails_its_check(
     assert failed[check]["command"].startswith("standby --config ")
     assert f"{check}: " in err and f"(more: {failed[check]['command']})" in err
     assert not any(f["title"] == "clean-up" for f in report["failed"]), "the clean-up finished"
+    md.write_text(render_report(report, "md"))  # the report --json printed, as Markdown
+    assert f"| {check} |" in md.read_text() and "FAILED" in html.read_text()
+    assert '<tr class="fail"><td>' + check in html.read_text()
 
 
 def test_a_dry_run_changes_nothing_and_plans_the_steps_that_run(
