@@ -181,16 +181,7 @@ def standby_job(
         "job_clusters": [
             {
                 "job_cluster_key": "standby",
-                "new_cluster": {
-                    "spark_version": spark_version,
-                    "node_type_id": node_type or NODE_TYPES.get(scheme, "i3.xlarge"),
-                    "num_workers": 0,
-                    "spark_conf": {
-                        "spark.databricks.cluster.profile": "singleNode",
-                        "spark.master": "local[*]",
-                    },
-                    "custom_tags": {"ResourceClass": "SingleNode"},
-                },
+                "new_cluster": _single_node(spark_version, node_type or NODE_TYPES.get(scheme)),
             }
         ],
         "tasks": steps,
@@ -198,6 +189,19 @@ def standby_job(
     if notify:
         job["email_notifications"] = {"on_failure": notify}
     return job
+
+
+def _single_node(spark_version: str, node_type: str | None) -> dict[str, Any]:
+    return {
+        "spark_version": spark_version,
+        "node_type_id": node_type or "i3.xlarge",
+        "num_workers": 0,
+        "spark_conf": {
+            "spark.databricks.cluster.profile": "singleNode",
+            "spark.master": "local[*]",
+        },
+        "custom_tags": {"ResourceClass": "SingleNode"},
+    }
 
 
 def bundle_resources(jobs: dict[str, dict[str, Any]], *, prefix: str) -> str:

@@ -182,7 +182,10 @@ def build_runbook(config: Config, *, clock: Clock | None = None) -> dict[str, An
             "jobs": _jobs(config),
             "drills": [vars(s) for s in level_status(config, now_ms=now)],
             "scenarios": scenarios(
-                config, tables, newest_backup=_read(lambda: _newest_backup(config))
+                config,
+                tables,
+                newest_backup=_read(lambda: _newest_backup(config)),
+                sides=(primary, replica) if primary and replica else None,
             ),
             "unfinished": _read(
                 lambda: [
