@@ -26,10 +26,10 @@ demo: $(STAMP)
 # Debian's chromium for the drill report's HTML test (headless); installed once, as root in CI.
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); \
-	  $$SUDO apt-get update -qq >/dev/null && \
-	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
-	    chromium >/dev/null; }
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); log=$$(mktemp); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
+	    -y -qq --no-install-recommends chromium; } >$$log 2>&1 || { cat $$log; exit 1; }; \
+	  rm -f $$log; }
 
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
 test: $(STAMP) $(AZURITE) chromium

@@ -54,6 +54,10 @@ def test_three_drills_make_a_history_and_a_trend(
 
     code, out, _ = drill_lake.cli("--json", "drill", "history", "--level", "full", capsys=capsys)
     assert code == 0 and json.loads(out)["drills"] == []
+    code, out, _ = drill_lake.cli("--json", "operations", "list", "--kind", "drill", capsys=capsys)
+    assert [o["operation_id"] for o in json.loads(out)] == [r["drill_id"] for r in reports]
+    code, out, err = drill_lake.cli("operations", "show", reports[0]["drill_id"], capsys=capsys)
+    assert code == 0 and "basic drill" in out and "PASSED" in out, err
 
 
 def test_status_says_when_each_level_is_due(

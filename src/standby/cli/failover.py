@@ -11,6 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli import drill as drill_cli
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console, flags, fmt_ms
 from standby.config.types import parse_duration
@@ -201,5 +202,5 @@ def _render_journal(c: Console, j: Journal) -> None:
     for s in j.steps:
         table.add_row(s.name, s.status, fmt_ms(s.started_ms), str(s.seconds or "-"), s.outcome)
     c.print(table)
-    if j.report:
-        render_report(c, j.report)
+    if j.report:  # a drill's report is a drill report
+        (drill_cli.render if j.kind == "drill" else render_report)(c, j.report)
