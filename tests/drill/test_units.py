@@ -15,11 +15,14 @@ import yaml  # type: ignore[import-untyped]
 
 from standby import sandbox
 from standby.cli import main
+from standby.config import load_config
 from standby.drill.backups import expected_since
-from standby.drill.history import trend
+from standby.drill.history import history_store, level_status, save, trend
 from standby.drill.service import steps_for
 from standby.errors import BadInput
 from standby.scheduling import last_firings
+
+DAY = 86_400_000
 
 
 def test_each_level_runs_the_checks_of_the_levels_below_and_cleans_up() -> None:
@@ -177,3 +180,39 @@ def test_the_sandbox_answers_count_statements_only(workspace: sandbox.RunningSan
         failed = run(statement=statement, warehouse_id=warehouse)
         assert failed.status and failed.status.state and failed.status.state.value == "FAILED"
         assert failed.status.error and error in str(failed.status.error.message)
+
+
+def test_a_failed_drill_shows_but_does_not_make_its_level_done(tmp_path: Path) -> None:
+    data = {
+        "sites": {
+            "primary": {"role": "primary", "storage": {"lake": str(tmp_path / "p")}},
+            "dr": {"role": "dr", "storage": {"lake": str(tmp_path / "dr")}},
+        },
+    }
+    (tmp_path / "standby.yml").write_text(yaml.safe_dump(data))
+    config = load_config(tmp_path / "standby.yml")
+    store = history_store(config)
+    now = 100 * DAY
+    for drill_id, level, ended, ok in (
+        ("drill-a", "full", now - 30 * DAY, True),
+        ("drill-b", "basic", now - 2 * DAY, True),
+        ("drill-c", "basic", now - DAY, False),
+    ):
+        save(
+            store,
+            {
+                "drill_id": drill_id,
+                "level": level,
+                "started_ms": ended - 1000,
+                "ended_ms": ended,
+                "ok": ok,
+            },
+        )
+    lines = {s.level: s for s in level_status(config, now_ms=now)}
+    basic = lines["basic"]
+    assert (basic.last_drill, basic.ok, basic.overdue) == ("drill-c", False, False)
+    assert basic.due_ms == now - 2 * DAY + 7 * DAY  # a week after the one that passed
+    assert (lines["intermediate"].last_drill, lines["intermediate"].overdue) == ("drill-a", False)
+    assert lines["full"].due_ms == now - 30 * DAY + 366 * DAY
+    later = {s.level: s for s in level_status(config, now_ms=now + 6 * DAY)}
+    assert later["basic"].overdue and later["intermediate"].overdue and not later["full"].overdue

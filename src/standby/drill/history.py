@@ -102,10 +102,10 @@ def trend(record: dict[str, Any], earlier: list[dict[str, Any]]) -> dict[str, An
 class LevelStatus:
     level: str
     frequency: str
-    last_drill: str | None
+    last_drill: str | None  # the newest drill that covered the level, passed or not
     last_ms: int | None
     ok: bool | None
-    due_ms: int | None  # None: never run, due now
+    due_ms: int | None  # a period after the newest drill that passed; None: none passed
     overdue: bool
 
 
@@ -115,15 +115,17 @@ def covers(record: dict[str, Any], level: str) -> bool:
 
 
 def level_status(config: Config, *, now_ms: int) -> list[LevelStatus]:
-    """Per level: the last drill that covered it, its result, and whether one is overdue
-    against the level's frequency (the guide's, or standby.yml's `drills.frequency`)."""
+    """Per level: the last drill that covered it and its result, and whether a drill is
+    overdue: none passed within the level's frequency (the guide's, or standby.yml's
+    `drills.frequency`); a failed drill shows, but does not make the level done."""
     found = records(history_store(config))
     out = []
     for level in LEVELS:
         frequency = config.drills.frequency.of(level)
         done = [r for r in found if covers(r, level) and r.get("ended_ms")]
         last = done[-1] if done else None
-        due = last["ended_ms"] + PERIOD_SECONDS[frequency] * 1000 if last else None
+        passed = [r for r in done if r.get("ok")]
+        due = passed[-1]["ended_ms"] + PERIOD_SECONDS[frequency] * 1000 if passed else None
         out.append(
             LevelStatus(
                 level,
