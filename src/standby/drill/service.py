@@ -113,7 +113,7 @@ def drill(
         options = DrillOptions(**journal.args) if journal else _options(config, request)
         steps_for(request.level, live=request.live)  # the request is checked even on a resume
         chosen = steps_for(options.level, live=options.live)
-        ctx = DrillContext(config, options, clock)
+        ctx = DrillContext(config, options, clock, journal=journal)  # its id names its places
         if dry_run:
             planned = plan(chosen, ctx)
             return DrillPlan(options, planned, journal.operation_id if journal else None)
