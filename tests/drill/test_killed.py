@@ -88,3 +88,23 @@ def test_a_killed_full_drill_finishes_its_cleanup_when_rerun(
     assert changed <= history | journals | {"_standby/lease.json"}
     for part in ("primary", "backups", "primary_workspace", "dr_workspace", "dns"):
         assert after[part] == before[part], f"the drill changed {part}"
+
+
+def test_a_drill_killed_after_its_last_step_is_closed_by_the_next_run(
+    drill_lake: DrillLake, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Every step done, the journal not yet marked done: the next run closes it (without
+    running anything again) instead of finding it unfinished forever."""
+    code, report = drill_lake.drill("--level", "basic", capsys=capsys)
+    assert code == 0, report
+    path = Path(drill_lake.lake.dr_lake.uri.removeprefix("file://")) / OPERATIONS_DIR
+    journal_file = path / f"{report['drill_id']}.json"
+    journal = json.loads(journal_file.read_text())
+    journal["status"], journal["ended_ms"] = "running", None
+    journal_file.write_text(json.dumps(journal))
+    code, again = drill_lake.drill("--level", "basic", capsys=capsys)
+    assert code == 0 and again["drill_id"] == report["drill_id"]  # closed, not rerun
+    closed = json.loads(journal_file.read_text())
+    assert closed["status"] == "done" and closed["steps"] == journal["steps"]
+    code, fresh = drill_lake.drill("--level", "basic", capsys=capsys)
+    assert code == 0 and fresh["drill_id"] != report["drill_id"]

@@ -152,6 +152,9 @@ class Runner:
         force: bool,
     ) -> BaseException | None:
         failure: BaseException | None = None
+        if journal.first_unfinished() is None:  # killed after its last step: close it
+            lease.acquire(force=force)
+            self._persisting = True
         for record in journal.steps:
             if record.status == "done" or (failure is not None and not record.cleanup):
                 continue
