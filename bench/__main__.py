@@ -1,7 +1,16 @@
 """`make bench`: every benchmark, one table each."""
 
-from bench import drills, failover, replication, sandbox_list_jobs, table_ops, workspace_export
+from bench import (
+    drills,
+    failover,
+    replication,
+    sandbox_list_jobs,
+    startup,
+    table_ops,
+    workspace_export,
+)
 
+startup.main()
 table_ops.main()
 replication.main()
 sandbox_list_jobs.main()

@@ -1,9 +1,10 @@
 """Replication benchmarks, each against a baseline run in the same process on the same data.
 
-    python -m bench.replication [--gib 1] [--files 1000] [--big-files 10000]
+    python -m bench.replication [--gib 1] [--files 1000] [--rounds 3] [--big-files 10000]
         [--commits 1000] [--huge-gib 2] [--only copy,s3,incremental,follow,memory]
 
-- copy: first full copy of a local table (GiB / files) vs `cp -r`;
+- copy: first full copy of a local table (GiB / files) vs `cp -r`, in this process and
+  as a `standby replicate` process, alternated (bench/versus_cp.py);
 - s3: the same table to S3 (moto on loopback) vs `aws s3 sync` and `s5cmd sync`;
 - incremental: one pass after one small commit on a table of --big-files files and
   --commits commits vs the same pass on a table of 100 files: storage requests and time;
@@ -32,22 +33,16 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.faults import CountingStore
 from tests.servers import S3Server, start_moto
 
 from bench.table_ops import make_table
+from bench.versus_cp import timed, versus_cp
 from standby.replication import Replicator, replicate_table
-from standby.storage import open_store
+from standby.storage import CountingStore, open_store
 
 Row = tuple[str, str, str]
 PASSES = 7  # incremental passes per table, each after its own small commit
 BIN = Path(sys.executable).parent
-
-
-def timed(fn: Callable[[], object]) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
 
 
 def run(cmd: list[str], env: dict[str, str] | None = None) -> None:
@@ -88,20 +83,17 @@ def make_history(root: Path, *, files: int, commits: int, file_size: int = 1000)
 # --- full first copy -------------------------------------------------------------------
 
 
-def bench_copy(work: Path, gib: float, files: int) -> list[Row]:
+def bench_copy(work: Path, gib: float, files: int, rounds: int) -> list[Row]:
     src = work / "copy-src"
     make_table(src, total_bytes=int(gib * (1 << 30)), files=files)
-    cps, ours = [], []
-    for i in range(5):  # interleaved, flushed before each run: the disk is shared and noisy
-        run(["sync"])
-        cps.append(timed(lambda i=i: run(["cp", "-r", str(src), str(work / f"cp{i}")])))
-        run(["sync"])
-        ours.append(timed(lambda i=i: replicate_table(str(src), str(work / f"replica{i}"))))
-        shutil.rmtree(work / f"cp{i}")
-        shutil.rmtree(work / f"replica{i}")
-    cp, mine = statistics.median(cps), statistics.median(ours)
-    label = f"first copy, local, {gib:g} GiB / {files} files (median of 5)"
-    return [(label, f"{mine:.2f} s", f"cp -r {cp:.2f} s ({mine / cp:.2f}x of cp)")]
+    return versus_cp(
+        f"first copy (replicate), local, {gib:g} GiB / {files} files",
+        src,
+        work,
+        in_process=lambda s, d: replicate_table(s, d),
+        command=["replicate"],
+        rounds=rounds,
+    )
 
 
 def bench_s3_copy(work: Path, s3: S3Server, gib: float, files: int) -> list[Row]:
@@ -261,6 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--big-files", type=int, default=10_000)
     parser.add_argument("--commits", type=int, default=1000)
     parser.add_argument("--huge-gib", type=float, default=2.0)
@@ -276,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
             os.environ.update(s3.options)
             os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
         sections: list[tuple[str, Callable[[], list[Row]]]] = [
-            ("copy", lambda: bench_copy(work, args.gib, args.files)),
+            ("copy", lambda: bench_copy(work, args.gib, args.files, args.rounds)),
             ("s3", lambda: bench_s3_copy(work, s3, args.gib, args.files)),  # type: ignore[arg-type]
             ("incremental", lambda: bench_incremental(work, s3, args.big_files, args.commits)),
             ("follow", lambda: bench_follow_poll(work, s3, args.big_files)),  # type: ignore[arg-type]

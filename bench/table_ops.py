@@ -1,6 +1,9 @@
 """Foundation benchmarks: deep clone vs `cp -r`, and `table history` of a long log.
 
-python -m bench.table_ops [--gib 1.0] [--files 1000] [--commits 10000]
+python -m bench.table_ops [--gib 1.0] [--files 1000] [--rounds 3] [--commits 10000]
+
+Deep clone: in this process and as a `standby table clone` process, alternated with
+`cp -r` (bench/versus_cp.py).
 """
 
 from __future__ import annotations
@@ -9,8 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -19,6 +20,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from bench.versus_cp import timed, versus_cp
 from standby.tables import clone, history
 
 PROTOCOL = {"minReaderVersion": 1, "minWriterVersion": 2}
@@ -103,16 +105,11 @@ def make_long_log(root: Path, *, commits: int, every: int = 10) -> None:
     (log / "_last_checkpoint").write_text(json.dumps({"version": last, "size": last + 3}))
 
 
-def timed(fn) -> float:
-    started = time.perf_counter()
-    fn()
-    return time.perf_counter() - started
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--gib", type=float, default=1.0)
     parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--commits", type=int, default=10_000)
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="standby-bench-", dir=os.environ.get("BENCH_DIR")))
@@ -120,24 +117,13 @@ def main() -> None:
     try:
         src = work / "src"
         make_table(src, total_bytes=int(args.gib * (1 << 30)), files=args.files)
-        label = f"{args.gib:g} GiB / {args.files} files"
-        cps, ours_runs = [], []
-        for _ in range(3):  # interleaved, flushed before each run: disks are noisy
-            subprocess.run(["sync"], check=False)
-            cps.append(
-                timed(lambda: subprocess.run(["cp", "-r", str(src), str(work / "cp")], check=True))
-            )
-            subprocess.run(["sync"], check=False)
-            ours_runs.append(timed(lambda: clone(str(src), str(work / "clone"))))
-            shutil.rmtree(work / "cp")
-            shutil.rmtree(work / "clone")
-        cp, ours = statistics.median(cps), statistics.median(ours_runs)
-        rows.append(
-            (
-                f"deep clone, {label} (median of 3)",
-                f"{ours:.2f} s",
-                f"cp -r {cp:.2f} s ({ours / cp:.2f}x)",
-            )
+        rows += versus_cp(
+            f"deep clone, {args.gib:g} GiB / {args.files} files",
+            src,
+            work,
+            in_process=lambda s, d: clone(s, d),
+            command=["table", "clone"],
+            rounds=args.rounds,
         )
 
         long = work / "long"

@@ -5,6 +5,7 @@
     store = TruncatingStore(root.store(), after=1)        # streams break after one chunk
     store = FlipLastByteStore(root.store())               # reads return corrupted bytes
     store = CountingStore(root.store()); store.calls["put"]   # standby.storage's own
+    store = RecordingStore(root.store()); store.landed        # every write, in order
 
 StoreWrapper and CountingStore are the library's (standby.storage.wrappers). Compose with
 the real wrappers, as production does: RetryingStore(ErrorOnceStore(...)).
@@ -13,16 +14,20 @@ The HTTP-level faults (503s, dropped connections, latency) are in tests/fault_pr
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 
 from standby.errors import StandbyError, Unreachable
-from standby.storage import CountingStore, ObjectStore, StoreWrapper
+from standby.storage import CountingStore, ObjectStore, PutMode, StoreWrapper
 
 __all__ = [
     "CountingStore",
     "ErrorOnceStore",
     "FlipLastByteStore",
+    "Landed",
     "LostResponseStore",
+    "RecordingStore",
     "StoreWrapper",
     "TruncatingStore",
 ]
@@ -116,6 +121,38 @@ class FlipLastByteStore(StoreWrapper):
             pending = chunk
         if pending is not None:
             yield _flip_last(pending)
+
+
+@dataclass(frozen=True)
+class Landed:
+    path: str
+    mode: str  # create | overwrite | copy
+
+
+class RecordingStore(StoreWrapper):
+    """Records every object written (puts and copies), in the order the writes completed."""
+
+    def __init__(self, inner: ObjectStore):
+        super().__init__(inner)
+        self.landed: list[Landed] = []
+        self._lock = threading.Lock()
+
+    def put(
+        self,
+        path: str,
+        data: bytes | Iterable[bytes],
+        *,
+        mode: PutMode = "overwrite",
+        if_match: str | None = None,
+    ) -> None:
+        self.inner.put(path, data, mode=mode, if_match=if_match)
+        with self._lock:
+            self.landed.append(Landed(path, mode))
+
+    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
+        self.inner.copy_from(source, src_path, dst_path)
+        with self._lock:
+            self.landed.append(Landed(dst_path, "copy"))
 
 
 def _flip_last(data: bytes) -> bytes:

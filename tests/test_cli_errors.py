@@ -4,12 +4,16 @@ traceback, and nothing written."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import deltalake
 import pytest
 
-from standby.cli import main
+from standby.cli import as_standby_error, main
+from standby.cli.failures import click
+from standby.errors import BadUsage, Internal, TableNotFound, during, exit_code_for
+from tests.backup.policies import policy, write_config
 from tests.tables.builders import history_table
 
 
@@ -134,3 +138,74 @@ def test_json_result_and_error_make_one_document(
     assert code == 1 and "problem" in err
     doc = json.loads(out)  # exactly one document: json.loads refuses trailing data
     assert doc["ok"] is False and doc["problems"][0]["kind"] == "missing"
+
+
+def test_an_error_names_its_operation_and_path(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = str(tmp_path / "nope")
+    code, out, err = run(["--json", "table", "history", missing], capsys)
+    assert code == 2
+    assert err.startswith(f"error: during table history of {missing}: "), err
+    doc = json.loads(out)["error"]
+    assert doc["type"] == "TableNotFound"
+    assert (doc["operation"], doc["path"]) == ("table history", missing)
+    assert doc["message"].startswith(f"during table history of {missing}: ")
+
+
+def test_the_innermost_operation_is_kept() -> None:
+    with pytest.raises(TableNotFound) as raised, during("replicate", "a"), during("clone", "b"):
+        raise TableNotFound("gone", path="b/_delta_log")
+    assert raised.value.context() == "during clone of b"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["table", "restore"], ["table", "history", "--limit", "0", "t"], ["nope"], ["--bogus"], []],
+    ids=["missing argument", "out of range", "no such command", "no such option", "no command"],
+)
+def test_usage_errors_are_standby_errors_in_json(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(["--json", *argv], capsys)
+    assert code == 2
+    assert err.startswith("error: ")
+    doc = json.loads(out)["error"]
+    assert doc["type"] == "BadUsage" and doc["exit_code"] == 2
+
+
+def test_an_unexpected_exception_is_reported_as_internal() -> None:
+    error = as_standby_error(ZeroDivisionError("division by zero"))
+    assert isinstance(error, Internal)
+    assert "ZeroDivisionError" in error.message and exit_code_for(error) == 1
+    usage = as_standby_error(click.exceptions.UsageError("bad"))
+    assert isinstance(usage, BadUsage) and exit_code_for(usage) == 2
+    assert exit_code_for(as_standby_error(KeyboardInterrupt())) == 130
+
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "standby"
+
+
+def test_exit_codes_come_only_from_the_error_table() -> None:
+    """No command module picks an exit code, and no library result carries one."""
+    for path in sorted((SRC / "cli").glob("*.py")):
+        text = path.read_text()
+        assert not re.search(r"typer\.Exit\(\s*[^)\s]", text), path
+        assert "sys.exit(" not in text or path.name == "__init__.py", path
+        assert "exit_code_for" not in text or path.name == "__init__.py", path
+    for path in sorted(SRC.rglob("*.py")):
+        if "cli" in path.relative_to(SRC).parts or path.name == "errors.py":
+            continue
+        assert not re.search(r"\bexit_code", path.read_text()), path
+
+
+def test_a_failed_backup_run_is_the_error_of_its_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    missing = tmp_path / "lake" / "missing"
+    cfg = write_config(tmp_path, str(tmp_path / "backups"), [policy("p", [str(missing)])])
+    code, out, err = run(["--json", "--config", str(cfg), "backup", "run"], capsys)
+    assert code == 2 and "not a Delta table" in err
+    doc = json.loads(out)  # the run's result; the error adds no second document
+    assert doc["failures"][0]["error_type"] == "TableNotFound"
+    assert "exit_code" not in doc["failures"][0]

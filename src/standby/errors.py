@@ -1,20 +1,38 @@
 """One error hierarchy for the library; the CLI maps each class to an exit code in one table.
 
 Every error carries a one-paragraph message that says what was wrong, and a hint that says
-what to do. Messages never contain secret values.
+what to do; where known, the operation it interrupted and the path it concerned (`during`
+adds them on the way out). Messages never contain secret values.
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 class StandbyError(Exception):
     """Base of every error standby raises on purpose."""
 
-    def __init__(self, message: str, *, hint: str | None = None, path: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        path: str | None = None,
+        operation: str | None = None,
+    ):
         super().__init__(message)
         self.message = message
         self.hint = hint
         self.path = path
+        self.operation = operation
+
+    def context(self) -> str | None:
+        """`during <operation> of <path>`, as every renderer shows it (None: not known)."""
+        if self.operation is None:
+            return None
+        return f"during {self.operation}" + (f" of {self.path}" if self.path else "")
 
     def __str__(self) -> str:
         return self.message if not self.hint else f"{self.message} {self.hint}"
@@ -22,6 +40,11 @@ class StandbyError(Exception):
 
 class BadInput(StandbyError):
     """The user asked for something that cannot be done as asked (exit 2)."""
+
+
+class BadUsage(BadInput):
+    """The command line does not parse: an unknown option, a missing argument, a value of
+    the wrong type or out of range."""
 
 
 class ConfigInvalid(BadInput):
@@ -97,9 +120,18 @@ class Throttled(Unreachable):
         retry_after: float | None = None,
         hint: str | None = None,
         path: str | None = None,
+        operation: str | None = None,
     ):
-        super().__init__(message, hint=hint, path=path)
+        super().__init__(message, hint=hint, path=path, operation=operation)
         self.retry_after = retry_after
+
+
+class Interrupted(StandbyError):
+    """Stopped by a signal (Ctrl-C, SIGTERM) before the end; what was done is kept (exit 130)."""
+
+
+class Internal(StandbyError):
+    """An exception standby did not expect: a bug, reported as one (exit 1)."""
 
 
 class Refused(StandbyError):
@@ -136,7 +168,9 @@ EXIT_CODES: dict[type[BaseException], int] = {
     Partial: 3,
     Unreachable: 4,
     Refused: 5,
+    Interrupted: 130,
     KeyboardInterrupt: 130,
+    Internal: 1,
 }
 
 
@@ -146,3 +180,16 @@ def exit_code_for(error: BaseException) -> int:
         if cls in EXIT_CODES:
             return EXIT_CODES[cls]
     return 1
+
+
+@contextmanager
+def during(operation: str, path: str | None = None) -> Iterator[None]:
+    """Errors leaving this block carry `operation` and the path it works on (`path`, else
+    the error's own) unless an inner block, which knows more, already named theirs."""
+    try:
+        yield
+    except StandbyError as e:
+        if e.operation is None:
+            e.operation = operation
+            e.path = path if path is not None else e.path
+        raise

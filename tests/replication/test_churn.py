@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import deltalake
@@ -20,8 +20,8 @@ import pytest
 from standby.engines import CopyStats, CopyTask, Progress, ThreadExecutor
 from standby.integrity import verify
 from standby.replication import Replicator, TableReplication, replicate_table
-from standby.storage import ObjectStore, PutMode, open_store
-from tests.faults import StoreWrapper
+from standby.storage import open_store
+from tests.faults import RecordingStore
 from tests.replication._support import assert_valid_replica, grow, rows
 
 
@@ -34,10 +34,16 @@ class SlowExecutor:
         self.inner = ThreadExecutor(workers=2)
         self.started = threading.Event()
 
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
         self.started.set()
         slowed = [_Slow(t, self.delay) for t in tasks]
-        return self.inner.run(slowed, progress=progress)  # type: ignore[arg-type]
+        return self.inner.run(slowed, progress=progress, stop=stop)  # type: ignore[arg-type]
 
 
 class _Slow(CopyTask):
@@ -59,25 +65,6 @@ class _SlowStore:
     def stream(self, path: str, *, chunk_size: int = 8 << 20):  # type: ignore[no-untyped-def]
         time.sleep(self.delay)
         return self.inner.stream(path, chunk_size=chunk_size)  # type: ignore[attr-defined]
-
-
-class PutsByPath(StoreWrapper):
-    """Counts the puts of each path."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.puts: Counter[str] = Counter()
-
-    def put(
-        self,
-        path: str,
-        data: bytes | Iterable[bytes],
-        *,
-        mode: PutMode = "overwrite",
-        if_match: str | None = None,
-    ) -> None:
-        self.puts[path] += 1
-        self.inner.put(path, data, mode=mode, if_match=if_match)
 
 
 def churn(source: str) -> list[str]:
@@ -110,7 +97,7 @@ def test_churn_during_a_slow_first_copy(history: str, tmp_path: Path) -> None:
     source, replica = str(tmp_path / "src"), str(tmp_path / "dst")
     grow(source, 30)  # 120 files; the copy takes ~120 x 25 ms / 2 workers = 1.5 s
     executor = SlowExecutor(delay=0.025)
-    target = PutsByPath(open_store(replica))
+    target = RecordingStore(open_store(replica))
     replicator = Replicator(open_store(source), target, history=history, executor=executor)
     outcome: list[TableReplication | BaseException] = []
 
@@ -130,7 +117,8 @@ def test_churn_during_a_slow_first_copy(history: str, tmp_path: Path) -> None:
     assert isinstance(first, TableReplication), first
     assert done == ["3 appends", "overwrite", "optimize", "vacuum", "append"]
     assert first.vacuumed_files > 0, "VACUUM did not race the copy: make the copy slower"
-    twice = [p for p, n in target.puts.items() if n > 1 and not p.startswith(("_", "."))]
+    writes = Counter(w.path for w in target.landed)
+    twice = [p for p, n in writes.items() if n > 1 and not p.startswith(("_", "."))]
     assert not twice, f"copied twice: {twice}"
 
     # The first pass ends valid at its version (past what VACUUM took, if it took any).

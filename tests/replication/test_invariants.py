@@ -1,8 +1,8 @@
 """DESIGN.md section 4, invariants 1-8, each pinned on a real replication.
 
-The order tests record every write the replicator makes to an S3 (moto) target, through
-a wrapper of the real store: local -> local copies go through the kernel, not the store,
-so the target is remote for the wrapper to see each object land.
+The order tests record every write the replicator makes, through a wrapper of the real
+target store, local and S3 (moto): every copy is the target's `copy_from`, so the wrapper
+sees each object land on either (local copies once bypassed it, and these ran on S3 only).
 """
 
 from __future__ import annotations
@@ -10,10 +10,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 import deltalake
@@ -29,45 +27,13 @@ from standby.replication import Replicator, read_state, replicate_table
 from standby.replication.files import commit_files
 from standby.replication.status import table_status
 from standby.storage import ObjectStore, PutMode, open_store
-from tests.faults import CountingStore, StoreWrapper
+from tests.faults import CountingStore, Landed, RecordingStore, StoreWrapper
 from tests.replication._support import assert_valid_replica, grow, protected_config
 from tests.servers import Root
 from tests.tables.builders import batch
 from tests.tables.reading import CORPUS, read, same_rows
 
 # --- invariants 1-3: the order in which objects land ------------------------------------
-
-
-@dataclass(frozen=True)
-class Landed:
-    path: str
-    mode: str  # create | overwrite | copy
-
-
-class RecordingStore(StoreWrapper):
-    """Records every object written, in the order the writes completed."""
-
-    def __init__(self, inner: ObjectStore):
-        super().__init__(inner)
-        self.landed: list[Landed] = []
-        self._lock = threading.Lock()
-
-    def put(
-        self,
-        path: str,
-        data: bytes | Iterable[bytes],
-        *,
-        mode: PutMode = "overwrite",
-        if_match: str | None = None,
-    ) -> None:
-        self.inner.put(path, data, mode=mode, if_match=if_match)
-        with self._lock:
-            self.landed.append(Landed(path, mode))
-
-    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
-        self.inner.copy_from(source, src_path, dst_path)
-        with self._lock:
-            self.landed.append(Landed(dst_path, "copy"))
 
 
 def assert_landed_in_order(landed: list[Landed], source: str, *, present: set[str]) -> None:

@@ -99,12 +99,13 @@ def prune(
     force: bool = False,
     clock: Callable[[], float] = time.time,
 ) -> PruneResult:
-    """Plan, and unless `dry_run` carry out, the prune of one policy's backups under `root`.
+    """Plan, then carry out, the prune of one policy's backups under `root`; a dry run
+    carries it out on a store that records the deletions instead of making them.
 
     Raises Refused, before deleting anything, when a table would be left with no backup
     (every one of them found broken) and `force` is not given.
     """
-    catalog = Catalog(root)
+    catalog = Catalog(root, store=open_store(root, dry_run=dry_run))
     result = plan_prune(catalog, policy, now_ms=int(clock() * 1000), dry_run=dry_run)
     lost = _tables_left_empty(result)
     if lost and not force:
@@ -113,8 +114,7 @@ def prune(
             "all of them were found broken by `standby backup verify`.",
             hint="Make a new backup first (`standby backup run`), or pass --force.",
         )
-    if not dry_run:
-        _carry_out(catalog, result)
+    _carry_out(catalog, result)
     return result
 
 

@@ -23,7 +23,7 @@ from standby.backup.verify import check_backup
 from standby.delta.log import open_log
 from standby.delta.timestamps import timestamp_of
 from standby.engines import CopyExecutor, Progress
-from standby.errors import ProblemFound, StandbyError, exit_code_for
+from standby.errors import Partial, ProblemFound, StandbyError
 from standby.storage import join, open_store, redact
 from standby.storage.overlap import refuse_overlap
 from standby.tables import clone
@@ -57,7 +57,7 @@ class BackupFailure:
     policy: str
     table: str
     error: str
-    exit_code: int
+    error_type: str  # the StandbyError class, as in the `type` of an error document
 
 
 @dataclass
@@ -66,6 +66,23 @@ class RunResult:
     dry_run: bool
     backups: list[TableBackup] = field(default_factory=list)
     failures: list[BackupFailure] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.errors: list[StandbyError] = []  # of the failures, in order; not a field: no JSON
+
+    def check(self) -> None:
+        """Raise Partial when some tables failed and others were backed up; when every one
+        failed, the first failure's own error."""
+        if not self.failures:
+            return
+        if not self.backups:
+            raise self.errors[0]
+        first = self.failures[0]
+        raise Partial(
+            f"{len(self.failures)} of {len(self.failures) + len(self.backups)} table(s) "
+            f"failed; the others are backed up. The first: {first.table}: {first.error}",
+            hint="Fix the failed tables and run `standby backup run` again.",
+        )
 
 
 @dataclass(frozen=True)
@@ -88,7 +105,8 @@ def run_backups(
     clock: Callable[[], float] = time.time,
 ) -> RunResult:
     """Back up every table of `targets`. A table that fails is reported in `failures`; the
-    others are still backed up."""
+    others are still backed up. A dry run runs the same steps over a catalog store that
+    records its writes (journal, entries) instead of making them, and plans each clone."""
     for target in targets:
         for table in target.tables:
             refuse_overlap(table.uri, target.root, target_what="backup root")
@@ -100,11 +118,7 @@ def run_backups(
             for s in target.tables
             for i in [new_id(_ms(clock))]
         ]
-        if dry_run:
-            for p in planned:
-                _into(result, p, None, executor, progress, clock)
-            continue
-        catalog = Catalog(target.root)
+        catalog = Catalog(target.root, store=open_store(target.root, dry_run=dry_run))
         record = RunRecord(
             id=result.run_id,
             policy=name,
@@ -119,7 +133,7 @@ def run_backups(
         )
         with RunJournal(catalog.store, record, clock=clock) as journal:
             for p in planned:
-                error = _into(result, p, catalog, executor, progress, clock)
+                error = _into(result, p, catalog, dry_run, executor, progress, clock)
                 journal.finish(p.backup_id, error=error)
     return result
 
@@ -127,7 +141,8 @@ def run_backups(
 def _into(
     result: RunResult,
     planned: Planned,
-    catalog: Catalog | None,
+    catalog: Catalog,
+    dry_run: bool,
     executor: CopyExecutor | None,
     progress: Progress | None,
     clock: Callable[[], float],
@@ -135,13 +150,19 @@ def _into(
     """Make one backup into `result`; returns the error message when it failed."""
     try:
         made = backup_table(
-            planned, catalog=catalog, executor=executor, progress=progress, clock=clock
+            planned,
+            catalog=catalog,
+            dry_run=dry_run,
+            executor=executor,
+            progress=progress,
+            clock=clock,
         )
     except StandbyError as e:
         log.warning("backup of %s failed: %s", planned.source.name, e)
         result.failures.append(
-            BackupFailure(planned.target.policy.name, planned.source.name, str(e), exit_code_for(e))
+            BackupFailure(planned.target.policy.name, planned.source.name, str(e), type(e).__name__)
         )
+        result.errors.append(e)
         return str(e)
     result.backups.append(made)
     return None
@@ -150,13 +171,14 @@ def _into(
 def backup_table(
     planned: Planned,
     *,
-    catalog: Catalog | None,
+    catalog: Catalog,
+    dry_run: bool = False,
     executor: CopyExecutor | None = None,
     progress: Progress | None = None,
     clock: Callable[[], float] = time.time,
 ) -> TableBackup:
-    """Clone the table at its latest version; with a catalog, check the copy and record it.
-    Without one (a dry run) nothing is written."""
+    """Clone the table at its latest version, check the copy and record it in the catalog.
+    A dry run plans the clone (nothing copied, no version made: nothing to record)."""
     started = clock()
     policy, source = planned.target.policy, planned.source
     src_log, listing = open_log(open_store(source.uri))
@@ -169,7 +191,7 @@ def backup_table(
         shallow=policy.kind == "shallow",
         version=version,
         replace=policy.kind == "incremental",
-        dry_run=catalog is None,
+        dry_run=dry_run,
         executor=executor,
         progress=progress,
     )
@@ -189,7 +211,7 @@ def backup_table(
         copied_bytes=cloned.copied_bytes,
         seconds=0.0,
     )
-    if catalog is not None and cloned.target_version is not None:
+    if cloned.target_version is not None:
         entry = BackupEntry(
             id=planned.backup_id,
             run_id=planned.run_id,

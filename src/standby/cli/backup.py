@@ -31,15 +31,17 @@ from standby.backup.schedule import (
     DEFAULT_SPARK_VERSION,
     DEFAULT_WORKSPACE_CONFIG,
     bundle_resources,
+    check_timezone,
     crontab,
     job_definition,
     standby_executable,
 )
+from standby.cli import params
 from standby.cli.context import config_path, current_config
 from standby.cli.output import artifact, emit, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config
-from standby.errors import BadInput
+from standby.errors import BadInput, ProblemFound
 
 app = typer.Typer(
     help="Backups by clone: run, list, verify, prune (retention), restore, schedule.",
@@ -74,8 +76,7 @@ def run_cmd(
     with copy_progress("backing up") as progress:
         result = run_backups(targets, dry_run=dry_run, progress=progress)
     emit(result, lambda c: render_run(c, result))
-    if result.failures:
-        raise typer.Exit(3 if result.backups else result.failures[0].exit_code)
+    result.check()
 
 
 def render_run(c: Console, r: RunResult) -> None:
@@ -163,7 +164,7 @@ def verify_cmd(
     )
     emit(result, lambda c: render_verify(c, result))
     if not result.ok:
-        raise typer.Exit(1)
+        raise ProblemFound(f"{len(result.broken)} of {len(result.backups)} backup(s) are broken.")
 
 
 def render_verify(c: Console, r: VerifyResult) -> None:
@@ -227,7 +228,12 @@ def restore_cmd(
     backup_id: Annotated[
         str, typer.Argument(metavar="ID", help="A backup id (see `backup list`).")
     ],
-    to: Annotated[str, typer.Option("--to", help="The table to restore into (a URI or path).")],
+    to: Annotated[
+        str,
+        typer.Option(
+            "--to", help="The table to restore into (a URI or path).", parser=params.target
+        ),
+    ],
     replace: Annotated[
         bool,
         typer.Option("--replace", help="Restore into an existing table as a new version."),
@@ -286,7 +292,12 @@ def schedule_cmd(
     node_type: Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")] = None,
     spark_version: Annotated[str, typer.Option("--spark-version")] = DEFAULT_SPARK_VERSION,
     timezone: Annotated[
-        str, typer.Option("--timezone", help="Of the schedule (a job's, or cron's CRON_TZ).")
+        str,
+        typer.Option(
+            "--timezone",
+            help="Of the schedule (a job's, or cron's CRON_TZ).",
+            parser=check_timezone,  # before standby.yml is read: a typo is found first
+        ),
     ] = "UTC",
     wheel: Annotated[
         str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")

@@ -1,6 +1,6 @@
 """`standby config check`: validate standby.yml and summarise it. The workspace commands
-`config export / diff / sync` live in `standby.cli.config_workspace` and join this group
-in `standby.cli.app`.
+`config export / diff / sync` live in `standby.cli.config_workspace`; the registry
+(`standby.cli.commands`) puts the four in one group.
 """
 
 from __future__ import annotations
@@ -17,11 +17,6 @@ from standby.cli.output import emit
 from standby.config import Config, Site, format_duration
 from standby.config.reach import storage_reach
 
-app = typer.Typer(
-    help="Check standby.yml; export, diff and sync workspace configuration.",
-    no_args_is_help=True,
-)
-
 ConfigFile = Annotated[
     str | None,
     typer.Argument(
@@ -31,7 +26,6 @@ ConfigFile = Annotated[
 ]
 
 
-@app.command("check")
 def check_cmd(file: ConfigFile = None) -> None:
     """Validate standby.yml and print a summary, or every problem with its field path."""
     config = current_config(file)

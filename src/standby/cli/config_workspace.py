@@ -21,7 +21,7 @@ from rich.table import Table
 
 from standby.cli.context import current_config, optional_config
 from standby.cli.output import emit, error_console, flags
-from standby.errors import Partial, StandbyError, exit_code_for
+from standby.errors import Partial, ProblemFound
 from standby.workspace.diff import Diff
 from standby.workspace.export import WORKERS
 from standby.workspace.export import Progress as ProgressFn
@@ -60,16 +60,11 @@ def work_progress() -> Iterator[ProgressFn]:
         yield update
 
 
-def _fail(error: StandbyError) -> None:
-    """Exit with the error's code after the result was printed (one JSON document only)."""
-    message = error.message + (f"\n{error.hint}" if error.hint else "")
-    error_console().print(f"[bold red]error:[/] {escape(message)}", soft_wrap=True)
-    raise typer.Exit(exit_code_for(error))
-
-
 def export_cmd(
     site: Annotated[str, typer.Option("--site", help="The site whose workspace to export.")],
-    out: Annotated[Path, typer.Option("--out", help="The snapshot directory to write.")],
+    out: Annotated[
+        Path, typer.Option("--out", help="The snapshot directory to write.", file_okay=False)
+    ],
     kinds: Kinds = None,
     parallel: Parallel = WORKERS,
 ) -> None:
@@ -81,7 +76,7 @@ def export_cmd(
     doc = {"out": str(out), **snapshot.manifest()}
     emit(doc, lambda c: render_export(c, snapshot, out))
     if snapshot.missing:
-        _fail(Partial(f"{len(snapshot.missing)} object(s) could not be read; see the manifest."))
+        raise Partial(f"{len(snapshot.missing)} object(s) could not be read; see the manifest.")
 
 
 def render_export(c: Console, snapshot: Snapshot, out: Path) -> None:
@@ -111,7 +106,7 @@ def diff_cmd(
         )
     emit(diff_document(diff), lambda c: render_diff(c, diff))
     if not diff.equal:
-        raise typer.Exit(1)
+        raise ProblemFound(f"{diff.a} and {diff.b} differ: {_counted(diff)}.")
 
 
 def diff_document(diff: Diff) -> dict[str, Any]:
@@ -149,14 +144,17 @@ def render_diff(c: Console, diff: Diff) -> None:
             t.add_column(escape(col), overflow="fold")
         for o in changed:
             for i, f in enumerate(o.fields):
-                cells = ("", "") if i else (o.kind, escape(o.name))
-                t.add_row(*cells, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
+                lead = ("", "") if i else (o.kind, escape(o.name))
+                t.add_row(*lead, escape(f.path), escape(_short(f.old)), escape(_short(f.new)))
         c.print(t)
+    c.print(f"{_counted(diff)}.", soft_wrap=True)
+
+
+def _counted(diff: Diff) -> str:
     counts = diff.counts()
-    c.print(
-        f"{counts['removed']} {only['removed']}, {counts['added']} {only['added']}, "
-        f"{counts['changed']} changed.",
-        soft_wrap=True,
+    return (
+        f"{counts['removed']} only in {diff.a}, {counts['added']} only in {diff.b}, "
+        f"{counts['changed']} changed"
     )
 
 
@@ -199,10 +197,7 @@ def sync_cmd(
             progress=progress,
         )
     emit(sync_document(result), lambda c: render_sync(c, result))
-    try:
-        result.check()
-    except Partial as e:
-        _fail(e)
+    result.check()
 
 
 def sync_document(result: SyncResult) -> dict[str, Any]:

@@ -3,7 +3,6 @@ guide's section 5.2, with the old primary's divergence rewound and reported."""
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from typing import Annotated, Any
 
@@ -12,23 +11,23 @@ from rich.console import Console
 from rich.table import Table
 
 from standby.cli.context import current_config
-from standby.cli.failover import (
-    _confirm,
-    _plan_doc,
-    _progress,
-    _seconds,
-    render_plan,
-    render_report,
+from standby.cli.operations import (
+    CancelRuns,
+    DrainTimeout,
+    DryRun,
+    Resume,
+    Yes,
+    asker,
+    progress,
+    render_outcome,
 )
-from standby.cli.output import emit, flags, fmt_ms
+from standby.cli.output import emit, fmt_ms
 from standby.failover.failback import failback, reprotect
 from standby.failover.orphaned import export, manifests
-from standby.failover.service import FailoverRequest, Planned
-from standby.operations.journal import Journal
+from standby.failover.service import FailoverRequest
 
 orphaned_app = typer.Typer(help="Commits a reprotect moved aside: the data a forced failover lost.")
 
-DryRun = Annotated[bool, typer.Option("--dry-run", help="Print the plan; change nothing.")]
 SyncConfig = Annotated[
     bool, typer.Option("--sync-config", help="Sync workspace configuration back.")
 ]
@@ -38,41 +37,27 @@ Force = Annotated[
 ]
 
 
-def _render(result: Planned | Journal, *, dry_run: bool) -> None:
-    if isinstance(result, Planned):
-        doc = _plan_doc(result, dry_run=dry_run)
-        emit(doc, lambda c: render_plan(c, doc))
-        return
-    report = result.report or {}
-    emit(report, lambda c: render_report(c, report))
-
-
 def reprotect_cmd(
     dry_run: DryRun = False,
     sync_config: SyncConfig = False,
     force: Force = False,
-    resume: Annotated[str | None, typer.Option("--resume", help="Continue operation ID.")] = None,
+    resume: Resume = None,
 ) -> None:
     """Make the old primary a replica of the current one: find each table's fork, move
     the old primary's later commits aside (never deleted), replicate back from the fork."""
     request = FailoverRequest(sync_config=sync_config, force=force, resume=resume)
-    _render(
-        reprotect(current_config(), request, dry_run=dry_run, on_event=_progress), dry_run=dry_run
-    )
+    result = reprotect(current_config(), request, dry_run=dry_run, on_event=progress)
+    render_outcome(result, dry_run=dry_run)
 
 
 def failback_cmd(
     dry_run: DryRun = False,
-    yes: Annotated[bool, typer.Option("--yes", help="Do not ask before starting.")] = False,
+    yes: Yes = False,
     sync_config: SyncConfig = False,
     force: Force = False,
-    cancel_runs: Annotated[
-        bool, typer.Option("--cancel-runs", help="Cancel runs of fenced jobs.")
-    ] = False,
-    drain_timeout: Annotated[
-        str | None, typer.Option("--drain-timeout", help="Wait this long for runs (10m).")
-    ] = None,
-    resume: Annotated[str | None, typer.Option("--resume", help="Continue operation ID.")] = None,
+    cancel_runs: CancelRuns = False,
+    drain_timeout: DrainTimeout = None,
+    resume: Resume = None,
 ) -> None:
     """Reprotect if needed, then fail over back with no commit lost; the other site becomes
     a replica again and replication resumes without reseeding."""
@@ -80,12 +65,13 @@ def failback_cmd(
         sync_config=sync_config,
         force=force,
         cancel_runs=cancel_runs,
-        drain_timeout=_seconds(drain_timeout, "--drain-timeout"),
+        drain_timeout=drain_timeout,
         resume=resume,
     )
-    ask = None if (yes or flags().json or not sys.stdin.isatty()) else _confirm
-    result = failback(current_config(), request, dry_run=dry_run, on_event=_progress, confirm=ask)
-    _render(result, dry_run=dry_run)
+    result = failback(
+        current_config(), request, dry_run=dry_run, on_event=progress, confirm=asker(yes)
+    )
+    render_outcome(result, dry_run=dry_run)
 
 
 Table_ = Annotated[

@@ -58,6 +58,7 @@ def emit(result: Any, render: Callable[[Console], None]) -> None:
     """Print `result` as JSON (with --json) or call `render` with a console."""
     if flags().json:
         sys.stdout.write(json.dumps(to_jsonable(result), indent=2, sort_keys=False) + "\n")
+        sys.stdout.flush()  # a reader of a pipe gets the result now, not when the process ends
         flags().emitted = True
     else:
         render(console())

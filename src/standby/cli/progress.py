@@ -10,6 +10,7 @@ from rich.progress import (
     BarColumn,
     DownloadColumn,
     Progress,
+    TaskID,
     TextColumn,
     TimeRemainingColumn,
     TransferSpeedColumn,
@@ -24,7 +25,7 @@ class RichProgress:
     def __init__(self, bar: Progress, label: str):
         self.bar = bar
         self.label = label
-        self.task: int | None = None
+        self.task: TaskID | None = None
 
     def start(self, files: int, total_bytes: int) -> None:
         if files:

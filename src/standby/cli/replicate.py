@@ -3,35 +3,35 @@ log order, with the lag known and the copy checkable."""
 
 from __future__ import annotations
 
-import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Annotated
+from dataclasses import dataclass
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli import params
 from standby.cli.context import current_config
 from standby.cli.drill import drill_status, render_drills
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
-from standby.errors import BadInput, Partial, ProblemFound, StandbyError
+from standby.cli.signals import stop_on_signals
+from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
 from standby.integrity import SafePoint, VerifyReport, safe_point, verify
-from standby.replication import TableReplication, replicate_table
+from standby.replication import History, TableReplication, replicate_table
 from standby.replication.follow import Pair, follow
+from standby.replication.plan import ConfiguredPairs, configured_pairs
 from standby.replication.status import TableStatus, statuses
-
-if TYPE_CHECKING:
-    from standby.replication.plan import ConfiguredPairs
 
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
 ]
-Target = Annotated[str | None, typer.Argument(help="Replica URI.")]
+Target = Annotated[str | None, typer.Argument(help="Replica URI.", parser=params.target)]
 HistoryOpt = Annotated[
-    str,
+    History,
     typer.Option(
         "--history",
         help="checkpoint: seed from the latest checkpoint; all: every commit still in the log.",
@@ -52,8 +52,6 @@ def _pairs(
 
 
 def _configured(*, dry_run: bool) -> ConfiguredPairs:
-    from standby.replication.plan import configured_pairs
-
     planned = configured_pairs(current_config(), dry_run=dry_run)
     for name in planned.unresolved:
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
@@ -69,39 +67,53 @@ def replicate(
         bool, typer.Option("--follow", help="Keep replicating new commits.")
     ] = False,
     interval: Annotated[
-        float, typer.Option("--interval", help="Seconds between polls.", min=0.05)
+        float, typer.Option("--interval", help="Seconds between polls.", min=0.05, max=86400)
     ] = 1.0,
     history: HistoryOpt = "checkpoint",
     metrics_port: Annotated[
         int | None,
-        typer.Option("--metrics-port", help="Serve Prometheus metrics on 127.0.0.1:PORT."),
+        typer.Option(
+            "--metrics-port", help="Serve Prometheus metrics on 127.0.0.1:PORT.", min=1, max=65535
+        ),
     ] = None,
-    parallel: Annotated[int, typer.Option("--parallel", help="Tables at once.", min=1)] = 4,
+    parallel: Annotated[int, typer.Option("--parallel", help="Tables at once.", min=1, max=64)] = 4,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; change nothing.")
     ] = False,
 ) -> None:
-    """Replicate tables to the DR site in log order (one pass, or --follow)."""
-    if history not in ("checkpoint", "all"):
-        raise BadInput(f"--history must be checkpoint or all, not {history!r}.")
+    """Replicate tables to the DR site in log order (one pass, or --follow).
+
+    Ctrl-C or SIGTERM stops a pass within a second: no further commit is published, the
+    replica stays valid at the version it reached, and the exit code is 130. A follower
+    stops the same way, prints its totals and exits 0."""
     pairs, epoch, fence = _pairs(source, target, dry_run=dry_run)
-    if follow_:
-        stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
-            follow(
-                pairs,
-                interval=interval,
-                history=history,  # type: ignore[arg-type]
-                metrics_port=metrics_port,
-                stop=stop,
-                parallel=parallel,
-                fence=fence,
-                on_pass=_print_pass,
-            )
-        except KeyboardInterrupt:
-            stop.set()
-        return
+    with stop_on_signals() as stop:
+        if follow_:
+            _follow(pairs, history, stop, interval, metrics_port, parallel, fence)
+            return
+        results, errors = _one_pass(pairs, history, stop, epoch, parallel, dry_run)
+    interrupted = any(r.interrupted for r in results)  # a signal after the end stops nothing
+    doc = {"tables": results, "errors": errors, "interrupted": interrupted}
+    emit(doc, lambda c: render_replicate(c, results, errors))
+    if interrupted:
+        raise Interrupted(
+            "Stopped before the end: no commit was published after the signal; each replica "
+            "is valid at the version it reached.",
+            hint="Run the same command again to carry on from there.",
+        )
+    if errors:
+        raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+
+
+def _one_pass(
+    pairs: list[Pair],
+    history: History,
+    stop: threading.Event,
+    epoch: int,
+    parallel: int,
+    dry_run: bool,
+) -> tuple[list[TableReplication], list[str]]:
+    """One pass over every pair, `parallel` at a time: the results, and one line per failure."""
     results: list[TableReplication] = []
     errors: list[str] = []
     with copy_progress("replicating") as progress, ThreadPoolExecutor(parallel) as pool:
@@ -111,12 +123,13 @@ def replicate(
                 return replicate_table(
                     p.source,
                     p.target,
-                    history=history,  # type: ignore[arg-type]
+                    history=history,
                     progress=progress,
                     epoch=epoch,
                     dry_run=dry_run,
                     source_options=p.source_options,
                     target_options=p.target_options,
+                    stop=stop,
                 )
             except StandbyError as e:
                 if len(pairs) == 1:
@@ -128,10 +141,67 @@ def replicate(
                 errors.append(f"{p.source}: {r}")
             else:
                 results.append(r)
-    doc = {"tables": results, "errors": errors}
-    emit(doc, lambda c: render_replicate(c, results, errors))
-    if errors:
-        raise Partial(f"{len(errors)} of {len(pairs)} table(s) failed; the others are replicated.")
+    return results, errors
+
+
+@dataclass
+class Followed:
+    """What following one table did, for the document printed when the follower stops."""
+
+    source: str
+    target: str
+    passes: int = 0
+    commits_published: int = 0
+    files_copied: int = 0
+    bytes_copied: int = 0
+    replica_version: int | None = None
+    source_version: int | None = None
+
+    def add(self, r: TableReplication) -> None:
+        self.passes += 1
+        self.commits_published += r.commits_published
+        self.files_copied += r.files_copied
+        self.bytes_copied += r.bytes_copied
+        self.replica_version, self.source_version = r.to_version, r.source_version
+
+
+def _follow(
+    pairs: list[Pair],
+    history: History,
+    stop: threading.Event,
+    interval: float,
+    metrics_port: int | None,
+    parallel: int,
+    fence: Callable[[], None] | None,
+) -> None:
+    followed = {p: Followed(p.source, p.target) for p in pairs}
+
+    def on_pass(p: Pair, r: TableReplication) -> None:
+        followed[p].add(r)
+        _print_pass(p, r)
+
+    follow(
+        pairs,
+        interval=interval,
+        history=history,
+        metrics_port=metrics_port,
+        stop=stop,
+        parallel=parallel,
+        fence=fence,
+        on_pass=on_pass,
+    )
+    rows = list(followed.values())
+    emit({"tables": rows, "stopped": True}, lambda c: render_followed(c, rows))
+
+
+def render_followed(c: Console, rows: list[Followed]) -> None:
+    for r in rows:
+        c.print(
+            f"{r.target}: at version {r.replica_version} after {r.passes} pass(es), "
+            f"{r.commits_published} commit(s), {r.files_copied} file(s), "
+            f"{fmt_bytes(r.bytes_copied)}",
+            soft_wrap=True,
+        )
 
 
 def _print_pass(_: Pair, r: TableReplication) -> None:
@@ -171,18 +241,17 @@ def status(
     source: Source = None,
     target: Target = None,
     rpo: Annotated[
-        str | None, typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.")
+        int | None,
+        typer.Option("--rpo", help="RPO target for a pair, e.g. 15m.", parser=params.duration),
     ] = None,
 ) -> None:
     """Per table: source and replica versions, lag in versions and seconds, RPO met, and
     what is wrong when something is (exit 1; 3 when some tables could not be read)."""
-    from standby.config.types import parse_duration
-
     if (source is None) != (target is None):
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
-        rows = statuses([Pair(source, target, parse_duration(rpo) if rpo else None)])
+        rows = statuses([Pair(source, target, rpo)])
     else:
         planned = _configured(dry_run=True)
         rows = statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)

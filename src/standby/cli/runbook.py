@@ -10,8 +10,8 @@ import typer
 
 from standby.cli.context import current_config
 from standby.cli.output import emit, error_console
-from standby.drill.render import format_of, render_runbook
-from standby.drill.runbook import build_runbook
+from standby.drill.render import format_of
+from standby.drill.runbook import build_runbook, render_runbook
 from standby.errors import BadInput
 
 

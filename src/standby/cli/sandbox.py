@@ -2,37 +2,45 @@
 
 from __future__ import annotations
 
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
 
+from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, flags
+from standby.cli.signals import wait_for_signal
 
 if TYPE_CHECKING:
+    from standby import sandbox as sandbox_lib
     from standby.sandbox import RunningSandbox
+else:  # the SDK models take a second to load: not for `sandbox up --help`
+    sandbox_lib = lazy_module("standby.sandbox")
 
 app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_args_is_help=True)
 
 
 @app.command("up")
 def up(
-    port: Annotated[int, typer.Option("--port", help="Port to listen on; 0 = any free one.")] = 0,
+    port: Annotated[
+        int, typer.Option("--port", help="Port to listen on; 0 = any free one.", min=0, max=65535)
+    ] = 0,
     host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
     state: Annotated[
         Path | None,
-        typer.Option("--state", help="State file: kept across restarts (memory only if unset)."),
+        typer.Option(
+            "--state",
+            help="State file: kept across restarts (memory only if unset).",
+            dir_okay=False,
+        ),
     ] = None,
     name: Annotated[str, typer.Option("--name", help="Workspace name (primary, dr, ...).")] = (
         "sandbox"
     ),
     seed: Annotated[
-        str | None,
+        Literal["demo", "docs"] | None,
         typer.Option("--seed", help="Fill a new workspace: demo | docs."),
     ] = None,
     token: Annotated[
@@ -41,7 +49,10 @@ def up(
     step_seconds: Annotated[
         float,
         typer.Option(
-            "--step-seconds", help="Seconds per lifecycle step of runs and clusters.", min=0
+            "--step-seconds",
+            help="Seconds per lifecycle step of runs and clusters.",
+            min=0,
+            max=3600,
         ),
     ] = 1.0,
     throttle_rate: Annotated[
@@ -52,24 +63,23 @@ def up(
         typer.Option("--unavailable-rate", help="Share of requests answered 503.", min=0, max=1),
     ] = 0.0,
     retry_after: Annotated[
-        int, typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0)
+        int,
+        typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0, max=3600),
     ] = 1,
     latency_ms: Annotated[
-        float, typer.Option("--latency-ms", help="Added latency per request.", min=0)
+        float,
+        typer.Option("--latency-ms", help="Added latency per request.", min=0, max=60_000),
     ] = 0.0,
 ) -> None:
     """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
-    # Imported here: the SDK models take a second to load, and other commands need none.
-    from standby.sandbox import Faults, start
-
-    faults = Faults(
+    faults = sandbox_lib.Faults(
         throttle_rate=throttle_rate,
         unavailable_rate=unavailable_rate,
         retry_after_seconds=retry_after,
         latency_seconds=latency_ms / 1000,
         seed=None,
     )
-    sandbox = start(
+    sandbox = sandbox_lib.start(
         name=name,
         state_path=state,
         port=port,
@@ -89,7 +99,7 @@ def up(
         }
         emit(info, lambda c: _render(c, sandbox, state))
         sys.stdout.flush()
-        _wait_for_signal()
+        wait_for_signal()
     finally:
         sandbox.stop()
     if not flags().json:
@@ -102,19 +112,3 @@ def _render(c: Console, sandbox: RunningSandbox, state: Path | None) -> None:
     c.print(f"  state: {state if state else 'in memory (lost on exit)'}")
     c.print(f"  use:   DATABRICKS_HOST={sandbox.url} DATABRICKS_TOKEN=<token>", soft_wrap=True)
     c.print("Press Ctrl-C to stop.")
-
-
-def _wait_for_signal() -> None:
-    """Block until SIGINT or SIGTERM: both are the normal way to stop a foreground server."""
-    stop = threading.Event()
-
-    def handler(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        while not stop.wait(0.5):
-            pass
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)

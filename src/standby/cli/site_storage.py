@@ -8,10 +8,14 @@ import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from standby.cli.lazy import lazy_module
 from standby.cli.output import flags
 
 if TYPE_CHECKING:
+    from standby import config as config_lib
     from standby.config import Config
+else:  # pydantic loads with the first remote URL, not with every command
+    config_lib = lazy_module("standby.config")
 
 
 def site_storage_options() -> Callable[[str], dict[str, str] | None]:
@@ -24,10 +28,8 @@ def site_storage_options() -> Callable[[str], dict[str, str] | None]:
     def options_for(url: str) -> dict[str, str] | None:
         with lock:
             if not loaded:
-                from standby.config.load import load_config, resolve_config_path
-
-                path = resolve_config_path(chosen)
-                loaded.append(load_config(path) if path.exists() else None)
+                path = config_lib.resolve_config_path(chosen)
+                loaded.append(config_lib.load_config(path) if path.exists() else None)
         config = loaded[0]
         return config.storage_options_for(url) if config is not None else None
 

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from standby.cli import params
+from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
-from standby.tables import CloneResult, HistoryEntry, RestoreResult, clone, history, restore
+
+if TYPE_CHECKING:
+    from standby import tables
+    from standby.tables import CloneResult, HistoryEntry, RestoreResult
+else:  # `table ... --help` and start-up do not wait for deltalake and pyarrow
+    tables = lazy_module("standby.tables")
 
 app = typer.Typer(help="Delta table history, restore and clone.", no_args_is_help=True)
 
@@ -32,7 +39,7 @@ def history_cmd(
     limit: Annotated[int | None, typer.Option("--limit", help="At most N versions.", min=1)] = None,
 ) -> None:
     """The table's versions, newest first (DESCRIBE HISTORY)."""
-    entries = history(uri, limit=limit)
+    entries = tables.history(uri, limit=limit)
     emit(entries, lambda c: render_history(c, entries))
 
 
@@ -63,7 +70,7 @@ def restore_cmd(
     uri: Uri, version: Version = None, timestamp: Timestamp = None, dry_run: DryRun = False
 ) -> None:
     """Restore the table to an older version (RESTORE TABLE ... TO VERSION/TIMESTAMP AS OF)."""
-    result = restore(uri, version=version, timestamp=timestamp, dry_run=dry_run)
+    result = tables.restore(uri, version=version, timestamp=timestamp, dry_run=dry_run)
     emit(result, lambda c: render_restore(c, result))
 
 
@@ -87,7 +94,10 @@ def render_restore(c: Console, r: RestoreResult) -> None:
 @app.command("clone")
 def clone_cmd(
     source: Annotated[str, typer.Argument(help="Source table URI.")],
-    target: Annotated[str, typer.Argument(help="Target URI (empty, or a clone with --replace).")],
+    target: Annotated[
+        str,
+        typer.Argument(help="Target URI (empty, or a clone with --replace).", parser=params.target),
+    ],
     shallow: Annotated[
         bool, typer.Option("--shallow", help="Copy no data; point at the source.")
     ] = False,
@@ -103,7 +113,7 @@ def clone_cmd(
 ) -> None:
     """Deep or shallow clone of a table at a version (CLONE ... VERSION AS OF)."""
     with copy_progress("copying") as progress:
-        result = clone(
+        result = tables.clone(
             source,
             target,
             shallow=shallow,

@@ -295,6 +295,16 @@ class Config(_Model):
             return None
         return self.sites[site].resolved_storage_options(uri) or None
 
+    def root_of(self, uri: str, site: str) -> str:
+        """The name of the storage root of `site` that holds `uri`; BadInput when none does."""
+        found = self.locate(uri, site)
+        if found is None:
+            raise BadInput(
+                f"{normalize(uri)} is under no storage root of site '{site}'.",
+                hint=f"Use a location under one of the roots in sites.{site}.storage.",
+            )
+        return found[0]
+
     def map_location(self, uri: str, from_site: str, to_site: str) -> str:
         """Where the object at `uri` on `from_site` lives on `to_site`: same root name,
         same relative path (DESIGN.md, Location mapping).

@@ -8,9 +8,6 @@ from __future__ import annotations
 import io
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.parquet as pq  # type: ignore[import-untyped]
-
 from standby.delta.actions import Action, parse_actions
 from standby.delta.log import SIDECAR_DIR, LogFile, LogKind
 from standby.errors import BadInput
@@ -49,6 +46,11 @@ def _read_file(
     data = store.get(path)
     if path.endswith(".json"):
         return [a for a in parse_actions(data, where=path) if any(k in a for k in kinds)]
+    # Here, not at the top: pyarrow costs a process 0.15 s of imports, and a table without
+    # a parquet checkpoint (a first copy, most clones) never needs it.
+    import pyarrow as pa  # type: ignore[import-untyped]
+    import pyarrow.parquet as pq  # type: ignore[import-untyped]
+
     try:
         table = pq.read_table(io.BytesIO(data), columns=None)
     except (pa.ArrowInvalid, OSError) as e:

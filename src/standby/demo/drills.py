@@ -11,8 +11,8 @@ import yaml  # type: ignore[import-untyped]
 
 from standby.config import load_config
 from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator
-from standby.drill.render import render_report, render_runbook, secs
-from standby.drill.runbook import build_runbook
+from standby.drill.render import render_report, secs
+from standby.drill.runbook import build_runbook, render_runbook
 from standby.drill.service import DrillOutcome, DrillRequest, drill
 
 CONTACTS = [  # the DR guide's 7.2

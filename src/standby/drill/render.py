@@ -1,6 +1,7 @@
-"""Rendering a drill report and the runbook: JSON (the document as it is), Markdown, and
-one self-contained HTML file (inline CSS and SVG; no script, no font, no image, nothing
-fetched), all through Jinja2 templates shipped in `standby/drill/templates/`."""
+"""Rendering a drill report (and, with `runbook.render_runbook`, the runbook): JSON (the
+document as it is), Markdown, and one self-contained HTML file (inline CSS and SVG; no
+script, no font, no image, nothing fetched), through Jinja2 templates shipped in
+`standby/drill/templates/`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markdown_it import MarkdownIt
 
 from standby.config import format_duration
 from standby.drill import charts
@@ -50,7 +50,7 @@ def cell(value: Any) -> str:
     return " ".join(str(value).split()).replace("|", "\\|")
 
 
-def _environment() -> Environment:
+def environment() -> Environment:
     env = Environment(
         loader=PackageLoader("standby.drill", "templates"),
         autoescape=select_autoescape(["html.j2"]),
@@ -83,7 +83,7 @@ def render_report(report: dict[str, Any], fmt: Format) -> str:
     """A drill report (with its trend) as JSON, Markdown or self-contained HTML."""
     if fmt == "json":
         return json.dumps(report, indent=2) + "\n"
-    env = _environment()
+    env = environment()
     if fmt == "md":
         return env.get_template("report.md.j2").render(r=report)
     return env.get_template("report.html.j2").render(
@@ -92,15 +92,3 @@ def render_report(report: dict[str, Any], fmt: Format) -> str:
         rpo=charts.rpo_chart(report),
         series=charts.trend_series(report),
     )
-
-
-def render_runbook(runbook: dict[str, Any], fmt: Format) -> str:
-    """The runbook as JSON, Markdown, or HTML (the Markdown, rendered, in one page)."""
-    if fmt == "json":
-        return json.dumps(runbook, indent=2) + "\n"
-    env = _environment()
-    text = env.get_template("runbook.md.j2").render(b=runbook)
-    if fmt == "md":
-        return text
-    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
-    return env.get_template("runbook.html.j2").render(b=runbook, body=body)

@@ -7,14 +7,18 @@ guessed."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+
+from markdown_it import MarkdownIt
 
 from standby.backup import Catalog, backup_roots
 from standby.config import Config
 from standby.delta import DeltaLog
 from standby.drill.context import sides
 from standby.drill.history import history_store, level_status, records
+from standby.drill.render import Format, environment
 from standby.drill.scenarios import scenarios
 from standby.errors import StandbyError
 from standby.failover.dns import switcher
@@ -193,3 +197,15 @@ def build_runbook(config: Config, *, clock: Clock | None = None) -> dict[str, An
                 ]
             ),
         }
+
+
+def render_runbook(runbook: dict[str, Any], fmt: Format) -> str:
+    """The runbook as JSON, Markdown, or HTML (the Markdown, rendered, in one page)."""
+    if fmt == "json":
+        return json.dumps(runbook, indent=2) + "\n"
+    env = environment()
+    text = env.get_template("runbook.md.j2").render(b=runbook)
+    if fmt == "md":
+        return text
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(text)
+    return env.get_template("runbook.html.j2").render(b=runbook, body=body)

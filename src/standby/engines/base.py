@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -24,6 +25,7 @@ class CopyTask:
 class CopyStats:
     files: int = 0
     bytes: int = 0
+    stopped: bool = False  # `stop` was set: some tasks were not copied
 
 
 class Progress(Protocol):
@@ -48,8 +50,16 @@ class NullProgress:
 
 
 class CopyExecutor(Protocol):
-    def run(self, tasks: Sequence[CopyTask], *, progress: Progress | None = None) -> CopyStats:
+    def run(
+        self,
+        tasks: Sequence[CopyTask],
+        *,
+        progress: Progress | None = None,
+        stop: threading.Event | None = None,
+    ) -> CopyStats:
         """Copy every task; raise the first failure after cancelling what has not started.
+        Once `stop` is set, start no further copy, let the running ones end, and return
+        what was copied with `stopped` set (a user's Ctrl-C waits for seconds, not hours).
 
         Idempotent: each copy overwrites its destination atomically.
         """

@@ -9,7 +9,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from standby.config import Config
-from standby.errors import StandbyError
+from standby.control import Role, transition
+from standby.errors import Refused, StandbyError
 from standby.failover.dns import DnsSwitcher, switcher
 from standby.failover.sites import (
     ProtectedTableSite,
@@ -70,6 +71,24 @@ class FailoverContext(JournalFacts):
         if value is None:
             raise StandbyError("The preflight step has not recorded the starting epoch.")
         return int(value)
+
+    @property
+    def operation_id(self) -> str:
+        return self.journal.operation_id if self.journal else "dry-run"
+
+    def move_roots(
+        self, site: SiteHandle, *, expect: tuple[Role, int], to: tuple[Role, int]
+    ) -> None:
+        """Every control object of `site` from `expect` to `to`, each by compare-and-swap
+        (one already at `to` is left as it is: a rerun changes nothing)."""
+        for name in self.roots:
+            transition(site.root(name), expect=expect, to=to, operation_id=self.operation_id)
+
+    def require_role(self, site: SiteHandle, role: Role, *, after: str) -> None:
+        """Refused unless every control object of `site` says `role` (a step's check)."""
+        for name, control in site.controls(self.roots).items():
+            if control is None or control.role != role:
+                raise Refused(f"{site.name} root {name} is not {role} after {after}.")
 
     def dns(self) -> tuple[DnsSwitcher, str | None, str | None]:
         """The switcher of the target site's record, the record, and its new target."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from standby.config import Config
-from standby.control import read_control, transition
 from standby.delta import DeltaLog, load_snapshot
 from standby.delta.snapshot import reconstructable
 from standby.delta.timestamps import commit_info_of, timestamp_of
@@ -187,14 +186,7 @@ class DemoteOld:
 
     def run(self, ctx: FailoverContext) -> StepResult:
         epoch = ctx.epoch() + 1
-        operation_id = ctx.journal.operation_id if ctx.journal else "dry-run"
-        for name in ctx.roots:
-            transition(
-                ctx.source.root(name),
-                expect=("fenced", epoch),
-                to=("replica", epoch),
-                operation_id=operation_id,
-            )
+        ctx.move_roots(ctx.source, expect=("fenced", epoch), to=("replica", epoch))
         for table in ctx.tables:
             restart_state(
                 ctx.source.store(table.locations[ctx.options.source]),
@@ -219,7 +211,4 @@ class DemoteOld:
         )
 
     def check(self, ctx: FailoverContext) -> None:
-        for name in ctx.roots:
-            control = read_control(ctx.source.root(name))
-            if control is None or control.role != "replica":
-                raise Refused(f"{ctx.options.source} root {name} is not a replica.")
+        ctx.require_role(ctx.source, "replica", after="demotion")

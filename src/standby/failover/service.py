@@ -58,6 +58,7 @@ class Planned:
 
     options: FailoverOptions
     steps: list[PlannedStep]
+    kind: str = KIND
 
 
 def steps_for(options: FailoverOptions, config: Config) -> list[Step[FailoverContext]]:
@@ -203,7 +204,7 @@ def execute(
     ctx = FailoverContext(config, options, clock, workspaces_for(options))
     chosen = steps(options)
     if dry_run or (confirm is not None and journal is None):
-        planned = Planned(options, plan(chosen, ctx))
+        planned = Planned(options, plan(chosen, ctx), kind)
         if dry_run or confirm is None or not confirm(planned):
             return planned
     runner = Runner(home=store, clock=clock, mirrors=_mirrors(config, options), on_event=on_event)

@@ -14,7 +14,6 @@ from functools import cached_property
 
 from standby.config import Config
 from standby.control import Control, read_control
-from standby.errors import BadInput
 from standby.replication.locations import Located, locate_protected
 from standby.storage import ObjectStore, open_store
 from standby.workspace.operations import SiteWorkspace, open_site_workspace
@@ -89,16 +88,7 @@ def control_roots(config: Config, located: list[Located] | None = None) -> list[
     """The storage roots that hold protected tables: each has a control object per site."""
     if located is None:
         located, _ = locate_protected(config)
-    roots: set[str] = set()
-    for table in located:
-        found = config.locate(table.location, config.primary)
-        if found is None:
-            raise BadInput(
-                f"Protected table location {table.location} is under no storage root of "
-                f"site {config.primary}."
-            )
-        roots.add(found[0])
-    return sorted(roots)
+    return sorted({config.root_of(table.location, config.primary) for table in located})
 
 
 def other_site(config: Config, site: str) -> str:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from standby.control import Control
 from standby.errors import Refused, StandbyError
 from standby.failover.context import FailoverContext
+from standby.failover.sites import SiteHandle
 from standby.integrity import verify
 from standby.operations.runner import StepResult
 from standby.replication.state import read_state
@@ -30,7 +31,7 @@ class Check:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.name}: {self.detail}"
 
 
-def _guarded(name: str, probe: Callable[[], Check]) -> Check:
+def guarded(name: str, probe: Callable[[], Check]) -> Check:
     """A check whose probe failed to run is a failed check, with the reason."""
     try:
         return probe()
@@ -38,7 +39,7 @@ def _guarded(name: str, probe: Callable[[], Check]) -> Check:
         return Check(name, False, e.message)
 
 
-def _answers(ctx: FailoverContext, site: str) -> Check:
+def workspace_answers(ctx: FailoverContext, site: str) -> Check:
     handle = ctx.source if site == ctx.options.source else ctx.target
     handle.workspace.ping()
     return Check(f"workspace {site}", True, f"{handle.workspace.label} answers")
@@ -109,45 +110,36 @@ def _replica_states(ctx: FailoverContext) -> Check:
     return Check("replicas", True, f"{len(ctx.tables)} replicas to take at their safe point")
 
 
-class Preflight:
-    """Planned: both workspaces answer, roles and epochs agree, replicas whole and within
-    RPO, no configuration drift. Forced: the same, on the target alone."""
+class CheckStep:
+    """A read-only step made of checks: its plan is the checks with their results; its run
+    refuses (exit 5) naming every check that failed, else records the starting epoch."""
 
     name = "preflight"
     cleanup = False
     readonly = True
+    refused = "Failover refused"
+    hint = "Fix what is named, then run the failover again."
 
-    def _checks(self, ctx: FailoverContext) -> list[Check]:
-        target, source = ctx.options.target, ctx.options.source
-        if ctx.mode == "forced":
-            probes = [
-                ("workspace " + target, lambda: _answers(ctx, target)),
-                ("control objects", lambda: _controls(ctx, source_role=None)),
-                ("replicas", lambda: _replica_states(ctx)),
-            ]
-        else:
-            probes = [
-                ("workspace " + source, lambda: _answers(ctx, source)),
-                ("workspace " + target, lambda: _answers(ctx, target)),
-                ("control objects", lambda: _controls(ctx, source_role="primary")),
-                ("replicas", lambda: _replicas(ctx)),
-                ("configuration", lambda: _drift(ctx)),
-            ]
-        return [_guarded(name, probe) for name, probe in probes]
+    def checks(self, ctx: FailoverContext) -> list[Check]:
+        raise NotImplementedError
+
+    def epoch_site(self, ctx: FailoverContext) -> SiteHandle:
+        """The site whose control objects carry the epoch the operation starts from."""
+        return ctx.target
 
     def plan(self, ctx: FailoverContext) -> list[str]:
-        return [c.line() for c in self._checks(ctx)]
+        return [c.line() for c in self.checks(ctx)]
 
     def run(self, ctx: FailoverContext) -> StepResult:
-        checks = self._checks(ctx)
+        checks = self.checks(ctx)
         failed = [c for c in checks if not c.ok]
         if failed:
             raise Refused(
-                "Failover refused; nothing was changed: "
+                f"{self.refused}; nothing was changed: "
                 + "; ".join(f"{c.name}: {c.detail}" for c in failed),
-                hint="Fix what is named, then run the failover again.",
+                hint=self.hint,
             )
-        controls = ctx.target.controls(ctx.roots)
+        controls = self.epoch_site(ctx).controls(ctx.roots)
         epoch = min(c.epoch for c in controls.values() if c is not None)
         return StepResult(
             f"{len(checks)} checks passed at epoch {epoch}",
@@ -156,6 +148,29 @@ class Preflight:
 
     def check(self, ctx: FailoverContext) -> None:
         return None
+
+
+class Preflight(CheckStep):
+    """Planned: both workspaces answer, roles and epochs agree, replicas whole and within
+    RPO, no configuration drift. Forced: the same, on the target alone."""
+
+    def checks(self, ctx: FailoverContext) -> list[Check]:
+        target, source = ctx.options.target, ctx.options.source
+        if ctx.mode == "forced":
+            probes = [
+                ("workspace " + target, lambda: workspace_answers(ctx, target)),
+                ("control objects", lambda: _controls(ctx, source_role=None)),
+                ("replicas", lambda: _replica_states(ctx)),
+            ]
+        else:
+            probes = [
+                ("workspace " + source, lambda: workspace_answers(ctx, source)),
+                ("workspace " + target, lambda: workspace_answers(ctx, target)),
+                ("control objects", lambda: _controls(ctx, source_role="primary")),
+                ("replicas", lambda: _replicas(ctx)),
+                ("configuration", lambda: _drift(ctx)),
+            ]
+        return [guarded(name, probe) for name, probe in probes]
 
 
 class SyncConfig:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from standby.control import read_control, transition
 from standby.delta import DeltaLog
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Refused, StandbyError
@@ -17,10 +16,22 @@ from standby.failover.context import FailoverContext
 from standby.failover.sites import ProtectedTableSite
 from standby.integrity import safe_point
 from standby.operations.runner import StepResult
-from standby.replication import Replicator
+from standby.replication import Replicator, TableReplication
 from standby.replication.state import mark_promoted, read_state
 
 MAX_CATCH_UP_PASSES = 20
+
+
+def catch_up(replicator: Replicator) -> tuple[TableReplication, int]:
+    """Passes until one finds nothing new and the replica's version is the source's: the
+    last pass, and how many commits all of them published."""
+    published = 0
+    for _ in range(MAX_CATCH_UP_PASSES):
+        result = replicator.run()
+        published += result.commits_published
+        if result.commits_published == 0 and result.source_version == result.to_version:
+            break
+    return result, published
 
 
 def _commit_ms(log: DeltaLog, version: int) -> int | None:
@@ -62,13 +73,7 @@ class CatchUp:
 
     def _catch_up(self, ctx: FailoverContext, table: ProtectedTableSite) -> dict[str, Any]:
         src, dst = self._pair(ctx, table)
-        replicator = Replicator(src, dst, epoch=ctx.epoch())
-        published = 0
-        for _ in range(MAX_CATCH_UP_PASSES):
-            result = replicator.run()
-            published += result.commits_published
-            if result.commits_published == 0 and result.source_version == result.to_version:
-                break
+        result, published = catch_up(Replicator(src, dst, epoch=ctx.epoch()))
         return {
             "final_version": result.to_version,
             "source_version": result.source_version,
@@ -149,26 +154,16 @@ class Promote:
 
     def run(self, ctx: FailoverContext) -> StepResult:
         epoch = ctx.epoch() + 1
-        operation_id = ctx.journal.operation_id if ctx.journal else "dry-run"
-        for name in ctx.roots:
-            transition(
-                ctx.target.root(name),
-                expect=("replica", epoch - 1),
-                to=("primary", epoch),
-                operation_id=operation_id,
-            )
+        ctx.move_roots(ctx.target, expect=("replica", epoch - 1), to=("primary", epoch))
         finals = final_versions(ctx)
         for table in ctx.tables:
             version = finals[table.label]["final_version"]
             dst = ctx.target.store(table.locations[ctx.options.target])
-            mark_promoted(dst, version=version, epoch=epoch, operation_id=operation_id)
+            mark_promoted(dst, version=version, epoch=epoch, operation_id=ctx.operation_id)
         return StepResult(f"{ctx.options.target} is primary at epoch {epoch}", {"epoch": epoch})
 
     def check(self, ctx: FailoverContext) -> None:
-        for name in ctx.roots:
-            control = read_control(ctx.target.root(name))
-            if control is None or control.role != "primary":
-                raise Refused(f"{ctx.options.target} root {name} is not primary after promotion.")
+        ctx.require_role(ctx.target, "primary", after="promotion")
 
 
 class LateWrites:

@@ -10,30 +10,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from standby.control import read_control, transition
 from standby.errors import Refused, StandbyError
 from standby.failover.context import FailoverContext
 from standby.operations.runner import StepResult
 from standby.workspace.operations import JobState
 
 
-def _operation_id(ctx: FailoverContext) -> str:
-    return ctx.journal.operation_id if ctx.journal else "dry-run"
-
-
 def fence_roots(ctx: FailoverContext) -> list[str]:
     """CAS every control object of the source: primary@e -> fenced@e+1."""
     epoch = ctx.epoch()
-    done = []
-    for name in ctx.roots:
-        transition(
-            ctx.source.root(name),
-            expect=("primary", epoch),
-            to=("fenced", epoch + 1),
-            operation_id=_operation_id(ctx),
-        )
-        done.append(name)
-    return done
+    ctx.move_roots(ctx.source, expect=("primary", epoch), to=("fenced", epoch + 1))
+    return list(ctx.roots)
 
 
 class FenceControl:
@@ -55,10 +42,7 @@ class FenceControl:
         )
 
     def check(self, ctx: FailoverContext) -> None:
-        for name in ctx.roots:
-            control = read_control(ctx.source.root(name))
-            if control is None or control.role != "fenced":
-                raise Refused(f"{ctx.options.source} root {name} is not fenced after fencing.")
+        ctx.require_role(ctx.source, "fenced", after="fencing")
 
 
 def _jobs(ctx: FailoverContext, site: str) -> dict[str, JobState]:

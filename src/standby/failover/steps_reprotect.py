@@ -15,18 +15,13 @@ from standby.delta.snapshot import reconstructable
 from standby.errors import Refused
 from standby.failover.context import FailoverContext
 from standby.failover.rewind import beyond, find_fork, move_aside
-from standby.failover.sites import ProtectedTableSite
-from standby.failover.steps_check import Check, _answers, _guarded
+from standby.failover.sites import ProtectedTableSite, SiteHandle
+from standby.failover.steps_check import Check, CheckStep, guarded, workspace_answers
+from standby.failover.steps_data import catch_up
 from standby.operations.runner import StepResult
 from standby.replication import Replicator
 from standby.replication.state import ReplicaState, read_state, restart_state
 from standby.storage import ObjectStore, redact
-
-MAX_PASSES = 20
-
-
-def _operation_id(ctx: FailoverContext) -> str:
-    return ctx.journal.operation_id if ctx.journal else "dry-run"
 
 
 def _roles(ctx: FailoverContext) -> Check:
@@ -59,40 +54,26 @@ def _deposed(control: Control, epoch: int) -> bool:
     return control.epoch <= epoch
 
 
-class ReprotectPreflight:
+class ReprotectPreflight(CheckStep):
     """Read-only: both sites answer, the roles allow reprotecting; records the epoch."""
 
     name = "reprotect-preflight"
-    cleanup = False
-    readonly = True
+    refused = "Reprotect refused"
+    hint = (
+        "--force reprotects a split brain: the old primary's commits after the fork are "
+        "moved aside and reported, never merged."
+    )
 
-    def _checks(self, ctx: FailoverContext) -> list[Check]:
+    def checks(self, ctx: FailoverContext) -> list[Check]:
         source, target = ctx.options.source, ctx.options.target
         return [
-            _guarded("workspace " + source, lambda: _answers(ctx, source)),
-            _guarded("workspace " + target, lambda: _answers(ctx, target)),
-            _guarded("roles", lambda: _roles(ctx)),
+            guarded("workspace " + source, lambda: workspace_answers(ctx, source)),
+            guarded("workspace " + target, lambda: workspace_answers(ctx, target)),
+            guarded("roles", lambda: _roles(ctx)),
         ]
 
-    def plan(self, ctx: FailoverContext) -> list[str]:
-        return [c.line() for c in self._checks(ctx)]
-
-    def run(self, ctx: FailoverContext) -> StepResult:
-        checks = self._checks(ctx)
-        failed = [c for c in checks if not c.ok]
-        if failed:
-            raise Refused(
-                "Reprotect refused; nothing was changed: "
-                + "; ".join(f"{c.name}: {c.detail}" for c in failed),
-                hint="--force reprotects a split brain: the old primary's commits after the "
-                "fork are moved aside and reported, never merged.",
-            )
-        controls = ctx.source.controls(ctx.roots)
-        epoch = min(c.epoch for c in controls.values() if c is not None)
-        return StepResult(f"{len(checks)} checks passed at epoch {epoch}", {"epoch": epoch})
-
-    def check(self, ctx: FailoverContext) -> None:
-        return None
+    def epoch_site(self, ctx: FailoverContext) -> SiteHandle:
+        return ctx.source
 
 
 def reprotect_epoch(ctx: FailoverContext) -> int:
@@ -122,7 +103,7 @@ class FenceOld:
                 ctx.target.root(name),
                 expect=(control.role, control.epoch),
                 to=("fenced", epoch),
-                operation_id=_operation_id(ctx),
+                operation_id=ctx.operation_id,
             )
             moved.append(name)
         return StepResult(f"{len(moved)} root(s) fenced at epoch {epoch}", {"roots": moved})
@@ -183,7 +164,7 @@ class Rewind:
             orphaned: list[dict[str, Any]] = []
             if beyond(DeltaLog(old).list(), fork["fork"]) or ctx.noted(f"moving {table.label}"):
                 ctx.note(f"moving {table.label}", True)  # a rerun finishes what it started
-                manifest = move_aside(old, fork=fork["fork"], operation_id=_operation_id(ctx))
+                manifest = move_aside(old, fork=fork["fork"], operation_id=ctx.operation_id)
                 orphaned = [asdict(c) for c in manifest.commits]
             tables[table.label] = {**fork, "orphaned": orphaned}
         count = sum(len(t["orphaned"]) for t in tables.values())
@@ -229,13 +210,7 @@ class ReverseReplicate:
         if not fork.get("reseed") and not ctx.noted(f"restarted {table.label}"):
             restart_state(old, self._state(new, old, int(fork["fork"]), epoch))
             ctx.note(f"restarted {table.label}", True)  # a rerun keeps what replication did
-        replicator = Replicator(new, old, epoch=epoch)
-        commits = 0
-        for _ in range(MAX_PASSES):
-            result = replicator.run()
-            commits += result.commits_published
-            if result.commits_published == 0 and result.source_version == result.to_version:
-                break
+        result, commits = catch_up(Replicator(new, old, epoch=epoch))
         return {"from": fork.get("fork"), "to": result.to_version, "commits": commits}
 
     def _state(self, new: ObjectStore, old: ObjectStore, fork: int, epoch: int) -> ReplicaState:
@@ -280,11 +255,9 @@ class BecomeReplica:
                 root,
                 expect=(current.role, current.epoch),
                 to=("replica", epoch),
-                operation_id=_operation_id(ctx),
+                operation_id=ctx.operation_id,
             )
         return StepResult(f"{ctx.options.target} is a replica at epoch {epoch}", {"epoch": epoch})
 
     def check(self, ctx: FailoverContext) -> None:
-        for name, control in ctx.target.controls(ctx.roots).items():
-            if control is None or control.role != "replica":
-                raise Refused(f"{ctx.options.target} root {name} is not a replica.")
+        ctx.require_role(ctx.target, "replica", after="reprotect")

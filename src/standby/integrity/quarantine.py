@@ -42,11 +42,10 @@ def _last_version(f: LogFile) -> int:
     return -1
 
 
-def quarantine(
-    dl: DeltaLog, paths: list[str], *, safe: int, force: bool, dry_run: bool
-) -> list[str]:
-    """Move `paths` into _standby/quarantine/<time>/ (copy, then delete), in order."""
-    if dry_run or not paths:
+def quarantine(dl: DeltaLog, paths: list[str], *, safe: int, force: bool) -> list[str]:
+    """Move `paths` into _standby/quarantine/<time>/ (copy, then delete), in order; on a
+    dry run's store (DryRunStore) the moves are recorded, not made."""
+    if not paths:
         return paths
     if not force:
         raise Refused(

@@ -34,8 +34,9 @@ class SafePoint:
 def safe_point(
     uri: str, *, repair: bool = False, force: bool = False, dry_run: bool = False
 ) -> SafePoint:
-    """The newest version the copy serves whole; with `repair`, make readers open exactly it."""
-    dl, listing = open_log(open_store(uri))
+    """The newest version the copy serves whole; with `repair`, make readers open exactly it.
+    A dry run repairs through a store that records the moves instead of making them."""
+    dl, listing = open_log(open_store(uri, dry_run=dry_run))
     chain = read_chain(dl, listing)
     passed = replay(dl, chain, inventory(dl.store))
     safe = passed.whole[-1] if passed.whole else None
@@ -54,7 +55,7 @@ def safe_point(
     )
     if safe is not None and (repair or dry_run):
         result.quarantined = quarantine(
-            dl, repair_plan(chain, safe), safe=safe, force=force, dry_run=dry_run
+            dl, repair_plan(chain, safe), safe=safe, force=force or dry_run
         )
     elif repair and not dry_run:
         raise Refused(

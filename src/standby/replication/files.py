@@ -8,6 +8,7 @@ A file already present at the size the log says is never copied again (invariant
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ class CopyOutcome:
     files: int = 0
     bytes: int = 0
     vacuumed: list[str] = field(default_factory=list)  # gone from the source before we came
+    stopped: bool = False  # asked to stop: some files were not copied
 
 
 def commit_files(commit: Commit, *, table: str) -> list[FileAction]:
@@ -103,6 +105,7 @@ def copy_files(
     target: ObjectStore,
     executor: CopyExecutor,
     progress: Progress | None,
+    stop: threading.Event | None = None,
 ) -> CopyOutcome:
     """Copy every file; files the source no longer has are reported, not fatal."""
     tasks = {
@@ -113,7 +116,7 @@ def copy_files(
     }
     outcome = CopyOutcome()
     try:
-        stats = executor.run(list(tasks.values()), progress=progress)
+        stats = executor.run(list(tasks.values()), progress=progress, stop=stop)
     except ObjectNotFound:
         gone = [k for k, t in tasks.items() if not _exists(source, t.src_path)]
         if not gone:
@@ -123,11 +126,11 @@ def copy_files(
         kept = {k: t for k, t in tasks.items() if k not in set(gone)}
         still = missing_on_target([f for f in files if object_path(f.path) in kept], target)
         left = {object_path(f.path) for f in still}
-        stats = executor.run([t for k, t in kept.items() if k in left], progress=None)
+        stats = executor.run([t for k, t in kept.items() if k in left], progress=None, stop=stop)
         earlier = [t for k, t in kept.items() if k not in left]
         stats.files += len(earlier)
         stats.bytes += sum(t.size or 0 for t in earlier)
-    outcome.files, outcome.bytes = stats.files, stats.bytes
+    outcome.files, outcome.bytes, outcome.stopped = stats.files, stats.bytes, stats.stopped
     return outcome
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
 
 from standby.errors import BadInput, Partial, Refused, StandbyError
-from standby.replication.replicator import History, Replicator, TableReplication
+from standby.replication.replicator import Replicator
+from standby.replication.result import History, TableReplication
 from standby.storage import ObjectStore, open_store
 from standby.storage.overlap import refuse_overlap
 
@@ -129,6 +130,17 @@ class Metrics:
             self.lag_seconds.labels(*pair.labels()).set(max(0.0, now - pending_since_ms / 1000))
 
 
+def serve_metrics(metrics: Metrics, port: int) -> None:
+    """Serve `metrics` on 127.0.0.1:`port` (BadInput when the port cannot be had)."""
+    try:
+        start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+    except (OSError, OverflowError) as e:
+        raise BadInput(
+            f"Cannot serve metrics on 127.0.0.1:{port}: {getattr(e, 'strerror', None) or e}.",
+            hint="Choose a free port with --metrics-port.",
+        ) from None
+
+
 def follow(
     pairs: Sequence[Pair],
     *,
@@ -151,8 +163,10 @@ def follow(
         pair.refuse_overlap()
     metrics = metrics or Metrics(pairs)
     if metrics_port is not None:
-        start_http_server(metrics_port, addr="127.0.0.1", registry=metrics.registry)
-    replicators = {p: Replicator(*p.stores(), history=history, clock=clock) for p in pairs}
+        serve_metrics(metrics, metrics_port)
+    replicators = {
+        p: Replicator(*p.stores(), history=history, clock=clock, stop=stop) for p in pairs
+    }
     active = list(pairs)
     refused: list[StandbyError] = []
 

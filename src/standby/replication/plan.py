@@ -7,9 +7,9 @@ from dataclasses import dataclass, field, replace
 
 from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
-from standby.errors import BadInput, Refused, StandbyError
+from standby.errors import Refused, StandbyError
 from standby.replication.follow import Pair
-from standby.replication.locations import Located, locate_protected
+from standby.replication.locations import locate_protected
 from standby.storage import open_store
 
 
@@ -44,15 +44,7 @@ def configured_pairs(config: Config, *, dry_run: bool = False) -> ConfiguredPair
     first use). The direction is the config's primary -> dr, until a reprotect makes the
     DR site primary and the other its replica: then replication runs DR -> primary."""
     found, unresolved = locate_protected(config)
-    located: list[tuple[Located, str]] = []
-    for table in found:
-        root = config.locate(table.location, config.primary)
-        if root is None:
-            raise BadInput(
-                f"Protected table location {table.location} is under no storage root "
-                f"of site {config.primary}."
-            )
-        located.append((table, root[0]))
+    located = [(table, config.root_of(table.location, config.primary)) for table in found]
     roots = sorted({root for _, root in located})
     source, target = direction(config, roots)
     root_pairs = {
@@ -116,7 +108,7 @@ def direction(config: Config, roots: list[str]) -> tuple[str, str]:
 
 def _roles(config: Config, site: str, roots: list[str]) -> set[str]:
     settings = config.site(site)
-    found = set()
+    found: set[str] = set()
     for name in roots:
         uri = settings.storage[name]
         store = open_store(uri, options=settings.resolved_storage_options(uri) or None)

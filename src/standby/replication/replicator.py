@@ -10,11 +10,11 @@ compares what lies beyond the recorded state and carries on.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from standby.delta import Commit, DeltaLog, load_snapshot
 from standby.delta.actions import parse_actions
@@ -26,6 +26,7 @@ from standby.engines import CopyExecutor, Progress, default_executor
 from standby.errors import (
     BadInput,
     Diverged,
+    Interrupted,
     ObjectExists,
     Refused,
     StandbyError,
@@ -43,37 +44,18 @@ from standby.replication.files import (
     vacuumed_versions_end,
 )
 from standby.replication.identity import check_tail, digest
+from standby.replication.result import History, TableReplication
 from standby.replication.state import ReplicaState, read_state, write_state
 from standby.replication.sweep import sweep_temporaries
 from standby.replication.watch import SourceWatch, commit_timestamp
-from standby.storage import ObjectStore, open_store, redact
-from standby.storage.overlap import refuse_overlap
+from standby.storage import ObjectStore, redact
 
 log = logging.getLogger(__name__)
-History = Literal["checkpoint", "all"]
 BATCH_COMMITS = 64
 LATE_CHECKPOINT_WINDOW = 20
 READERS = 16
 MAX_RELISTS = 8  # catch-ups after a vacuum raced a pass, before giving up on this pass
 SWEEP_EVERY_SECONDS = 600.0  # passes (one-shot ones too) sweep temporaries this often
-
-
-@dataclass
-class TableReplication:
-    """What one pass did; the --json contract of `replicate`."""
-
-    source: str
-    target: str
-    from_version: int | None  # first version published by this pass
-    to_version: int | None  # the replica's version after it
-    files_copied: int
-    bytes_copied: int
-    commits_published: int
-    seconds: float
-    complete_from: int | None = None
-    vacuumed_files: int = 0
-    source_version: int | None = None
-    dry_run: bool = False
 
 
 class Replicator:
@@ -88,11 +70,13 @@ class Replicator:
         executor: CopyExecutor | None = None,
         progress: Progress | None = None,
         epoch: int = 0,
-        dry_run: bool = False,
         clock: Callable[[], float] = time.time,
+        sweep: bool = True,
+        stop: threading.Event | None = None,
     ):
         self.src, self.dst = source, target
-        self.dry_run = dry_run
+        self.stop = stop  # once set, no further copy starts and no further commit is published
+        self.sweep = sweep  # off for a dry run: the sweep deletes by path, past the store
         self.src_log, self.dst_log = DeltaLog(source), DeltaLog(target)
         self.history = history
         self.executor = executor or default_executor()
@@ -127,33 +111,54 @@ class Replicator:
         self.table_id = state.source_table_id if state else None
         result = TableReplication(self.name, redact(self.dst.url), None, replica_latest, 0, 0, 0, 0)
         result.complete_from = state.complete_from if state else None
-        if replica_latest is None:
-            state = self._seed(src_listing, result)
-            self.table_id = state.source_table_id
-        elif state is None:  # a replica whose state file was lost: its log is the truth
-            state = self._adopt(replica_latest)
-        swept = not self.dry_run and self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
-        if swept:
-            sweep_temporaries(self.dst.url, clock=self.clock)
-            self._swept_at = self.clock()
-            state.swept_at_ms = int(self._swept_at * 1000)
-        self.watch.observe(src_listing, state)
         try:
-            src_listing = self._catch_up_all(src_listing, state, result)
-        except (Refused, BadInput):
-            raise
-        except StandbyError:
-            if replica_latest is not None:  # what this poll saw survives a failed pass
-                self._save_quietly(state)
-            raise
-        if not self.dry_run:
+            if replica_latest is None:
+                state = self._seed(src_listing, result)
+                self.table_id = state.source_table_id
+            elif state is None:  # a replica whose state file was lost: its log is the truth
+                state = self._adopt(replica_latest)
+            swept = self.clock() - self._swept_at >= SWEEP_EVERY_SECONDS
+            if swept:
+                if self.sweep:
+                    sweep_temporaries(self.dst.url, clock=self.clock)
+                self._swept_at = self.clock()
+                state.swept_at_ms = int(self._swept_at * 1000)
+            self.watch.observe(src_listing, state)
+            try:
+                src_listing = self._catch_up_all(src_listing, state, result)
+            except (Refused, BadInput):
+                raise
+            except StandbyError:
+                if replica_latest is not None:  # what this poll saw survives a failed pass
+                    self._save_quietly(state)
+                raise
             self._late_log_files(src_listing, dst_listing, state)
             if result.commits_published or swept or self.watch.refresh_due():
                 if swept or not result.commits_published:
                     self._save(state)  # what this poll saw (a pass that published saved it)
                 self.watch.saved_at = self.clock()
             self.state = state
-        return self._finish(result, state, src_listing, started)
+            return self._finish(result, state, src_listing, started)
+        except Interrupted:
+            return self._stopped(result, started)
+
+    def _stopped(self, result: TableReplication, started: float) -> TableReplication:
+        """The result of a pass that `stop` ended: the replica is where its state says."""
+        result.interrupted = True
+        if self.state is not None:
+            result.to_version = self.state.last_version
+            result.complete_from = self.state.complete_from
+        result.seconds = round(time.monotonic() - started, 3)
+        return result
+
+    def _check_stop(self, state: ReplicaState | None) -> None:
+        """Once `stop` is set: record what is published and end the pass (Interrupted)."""
+        if self.stop is None or not self.stop.is_set():
+            return
+        if state is not None and state.last_version >= 0:
+            self._save(state)
+            self.state = state
+        raise Interrupted(f"Replication of {self.name} was stopped.")
 
     def _finish(
         self, result: TableReplication, state: ReplicaState, src: LogListing, started: float
@@ -161,7 +166,6 @@ class Replicator:
         if state.last_version >= (src.latest if src.latest is not None else -1):
             self.watch.caught_up()
         result.source_version = src.latest
-        result.dry_run = self.dry_run
         result.to_version = state.last_version
         result.complete_from = state.complete_from
         result.seconds = round(time.monotonic() - started, 3)
@@ -175,7 +179,7 @@ class Replicator:
         on to the version from which the source is whole again."""
         self._catch_up(src_listing, state, result)
         for _ in range(MAX_RELISTS):
-            if self.dry_run or state.last_version >= state.complete_from:
+            if state.last_version >= state.complete_from:
                 break
             src_listing = self.src_log.list(from_version=state.last_version + 1)
             self._catch_up(src_listing, state, result)
@@ -245,11 +249,11 @@ class Replicator:
         known = inventory(self.dst)
         files = missing_on_target(base_snapshot.referenced_files(), self.dst, known=known)
         self._copy(files, state, result)
+        self._check_stop(None)
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
         # checkpoint alone is the whole table at `base`, every file of it present.
-        if not self.dry_run:
-            publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
+        publish_checkpoint(listing.complete_checkpoints()[base], self.src, self.dst)
         self.checkpoints.published.add(base)
         if base in listing.commits:
             raw = self.watch.raw(base)
@@ -261,8 +265,7 @@ class Replicator:
         return state
 
     def _save(self, state: ReplicaState) -> None:
-        if not self.dry_run:
-            write_state(self.dst, state)
+        write_state(self.dst, state)
 
     # -- every later commit -----------------------------------------------------------------
 
@@ -284,6 +287,7 @@ class Replicator:
         known = inventory(self.dst) if state.last_version < 0 else None
         with ThreadPoolExecutor(READERS) as readers:
             for i in range(0, len(versions), BATCH_COMMITS):
+                self._check_stop(state)
                 batch = versions[i : i + BATCH_COMMITS]
                 raws = list(readers.map(self.watch.raw, batch))
                 commits = [
@@ -311,13 +315,11 @@ class Replicator:
     def _copy(self, files: list[FileAction], state: ReplicaState, result: TableReplication) -> None:
         if not files:
             return
-        if self.dry_run:  # the plan: what a real pass would copy now
-            result.files_copied += len(files)
-            result.bytes_copied += sum(f.size or 0 for f in files)
-            return
-        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress)
+        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress, self.stop)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
+        if outcome.stopped:
+            self._check_stop(state)
         if outcome.vacuumed:
             self._accept_vacuumed(outcome.vacuumed, state, result)
 
@@ -337,11 +339,7 @@ class Replicator:
         result: TableReplication,
     ) -> None:
         """Publish one commit with put-if-absent, then its checkpoint."""
-        if self.dry_run:
-            result.commits_published += 1
-            result.from_version = version if result.from_version is None else result.from_version
-            state.last_version = version
-            return
+        self._check_stop(state)
         try:
             self.dst.put(commit_path(version), raw, mode="create")
         except ObjectExists:
@@ -364,28 +362,3 @@ class Replicator:
     def _refuse_features(self, protocol: dict[str, Any]) -> None:
         for warning in check_features(protocol, operation="replicate", table=self.name):
             log.warning(warning)
-
-
-def replicate_table(
-    source: str,
-    target: str,
-    *,
-    history: History = "checkpoint",
-    executor: CopyExecutor | None = None,
-    progress: Progress | None = None,
-    source_options: Mapping[str, str] | None = None,
-    target_options: Mapping[str, str] | None = None,
-    epoch: int = 0,
-    dry_run: bool = False,
-) -> TableReplication:
-    """One pass: make `target` a replica of `source` at the source's latest version."""
-    refuse_overlap(source, target, source_options=source_options, target_options=target_options)
-    return Replicator(
-        open_store(source, options=source_options),
-        open_store(target, options=target_options),
-        history=history,
-        executor=executor,
-        progress=progress,
-        epoch=epoch,
-        dry_run=dry_run,
-    ).run()

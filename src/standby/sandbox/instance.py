@@ -175,7 +175,10 @@ class RunningSandbox:
                     f"Port {self.port} on {self.host} is already in use.",
                     hint="Pick another --port, or 0 for any free port.",
                 ) from e
-            raise
+            raise BadInput(
+                f"Cannot listen on {self.host}:{self.port}: {e.strerror or e}.",
+                hint="Give --host an address of this machine (127.0.0.1 by default).",
+            ) from e
         self.port = server.server_address[1]
         self._server = server
         self._thread = threading.Thread(

@@ -1,8 +1,7 @@
 """Storage: one facade over obstore for local paths, S3, Azure and GCS.
 
 `open_store` is the one factory: it composes the backend with the retry wrapper and, for a
-dry run, the recording wrapper, and gives a URL the caller's options, else its site's
-(`standby.site_options`), so callers never build stores by hand.
+dry run, the recording wrapper, so callers never build stores by hand.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from collections.abc import Mapping
 
 from standby.site_options import options_for
 from standby.storage.base import ObjectInfo, ObjectStore, PutMode, TreeSize, Versioned
+from standby.storage.copy import copy_object
 from standby.storage.dryrun import DryRunStore, PlannedWrite
 from standby.storage.local import LocalStore
 from standby.storage.obstore_backend import ObstoreStore
@@ -29,6 +29,7 @@ __all__ = [
     "StoreWrapper",
     "TreeSize",
     "Versioned",
+    "copy_object",
     "is_local",
     "join",
     "local_path",
@@ -43,7 +44,7 @@ def open_store(
 ) -> ObjectStore:
     """A store rooted at `uri` (normalised first; raises UnsupportedURI): the backend
     behind the one retry layer, behind a DryRunStore that records every write when
-    `dry_run` (reads still reach the storage). Without `options`, its site's."""
+    `dry_run` (reads still reach the storage)."""
     url = normalize(uri)
     if options is None and not is_local(url):
         options = options_for(url)  # the site's, in config mode (standby.site_options)

@@ -147,6 +147,8 @@ class DryRunStore:
         mode: PutMode = "overwrite",
         if_match: str | None = None,
     ) -> None:
+        if if_match is not None and mode == "create":
+            raise BadInput("A put is either put-if-absent or conditional on a version, not both.")
         payload = data if isinstance(data, bytes) else b"".join(data)
         if mode == "create" and self._exists(path):
             raise ObjectExists(f"{redact(self.url)}/{path} already exists.", path=path)

@@ -156,6 +156,12 @@ def map_error(error: BaseException, *, doing: str, label: str) -> BaseException:
             f"{where} refused {doing}: {error}",
             hint="Check the token or profile that standby.yml names for this site.",
         )
+    if isinstance(error, sdk.InternalError | sdk.DeadlineExceeded):  # 500, 504: its fault
+        return Unreachable(
+            f"{where} failed while {doing}{tried}: {error}",
+            hint="The workspace has a problem of its own; rerun later: work already done is "
+            "not repeated.",
+        )
     if isinstance(error, sdk.NotFound):
         return ObjectNotFound(f"{where}: {doing}: {error}")
     if isinstance(error, sdk.ResourceAlreadyExists):
