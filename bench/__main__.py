@@ -3,6 +3,7 @@
 from bench import (
     drills,
     failover,
+    follow_lag,
     replication,
     sandbox_list_jobs,
     startup,
@@ -13,6 +14,7 @@ from bench import (
 startup.main()
 table_ops.main()
 replication.main()
+follow_lag.main()
 sandbox_list_jobs.main()
 workspace_export.main()
 failover.main()

@@ -11,7 +11,9 @@ import deltalake
 import pytest
 
 from standby.cli import main
+from standby.delta import DeltaLog
 from standby.replication import replicate_table
+from standby.storage import open_store
 from tests.replication._support import grow, protected_config
 from tests.tables.builders import batch
 
@@ -39,13 +41,15 @@ def test_healthy_replica_then_an_rpo_miss_then_healthy_again(
     assert _run(capsys, "verify", dst)[0] == 0
     assert _run(capsys, "verify", "--against", src, dst)[0] == 0
 
-    grow(src, 2, start=100)  # not replicated
-    time.sleep(1.2)
+    # Two commits not replicated, the first written 5 s ago by the log's own clock.
+    five_ago = int(time.time() * 1000) - 5000
+    DeltaLog(open_store(src)).write_commit(4, [{"commitInfo": {"timestamp": five_ago}}])
+    grow(src, 1, start=100)
     code, doc = _run(capsys, "status", "--rpo", "1s", src, dst)
     (row,) = doc["tables"]
     assert code == 1
     assert (row["source_version"], row["replica_version"], row["lag_versions"]) == (5, 3, 2)
-    assert row["lag_seconds"] >= 1.2 and not row["ok"]
+    assert row["lag_seconds"] >= 5 and not row["ok"]
     code, doc = _run(capsys, "status", "--rpo", "1h", src, dst)
     assert code == 0 and doc["tables"][0]["ok"]  # behind, within its target
     # verify checks the replica as it stands: behind is not broken

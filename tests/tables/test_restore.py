@@ -60,12 +60,20 @@ def test_dry_run_writes_nothing(tmp_path: Path) -> None:
     assert sorted(p.name for p in (tmp_path / "t" / "_delta_log").iterdir()) == before
 
 
-def test_restore_commit_records_the_operation(tmp_path: Path) -> None:
+def test_restore_commit_records_the_operation(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     uri = str(tmp_path / "t")
     history_table(uri)
-    restore(uri, version=2)
-    code = main(["--json", "table", "history", uri, "--limit", "1"])
-    assert code == 0
+    result = restore(uri, version=2)
+    capsys.readouterr()
+    assert main(["--json", "table", "history", uri, "--limit", "1"]) == 0
+    (newest,) = json.loads(capsys.readouterr().out)
+    assert newest["version"] == result.new_version
+    assert newest["operation"] == "RESTORE"
+    assert newest["operation_parameters"]["version"] == "2"  # as Delta records it: a string
+    # and so deltalake reads it too
+    assert deltalake.DeltaTable(uri).history(1)[0]["operation"] == "RESTORE"
 
 
 def test_errors_write_nothing(tmp_path: Path) -> None:

@@ -212,35 +212,49 @@ def backup_table(
         seconds=0.0,
     )
     if cloned.target_version is not None:
-        entry = BackupEntry(
-            id=planned.backup_id,
-            run_id=planned.run_id,
-            policy=policy.name,
-            table=source.name,
-            source=made.source,
-            source_version=version,
-            source_commit_time=commit_time,
-            kind=policy.kind,
-            path=planned.path,
-            version=cloned.target_version,
-            files=made.files,
-            size_bytes=made.size_bytes,
-            copied_files=made.copied_files,
-            copied_bytes=made.copied_bytes,
-            started=int(started * 1000),
-            created=_ms(clock),
-        )
-        check = check_backup(entry, location)
-        if not check.ok:
-            first = check.problems[0]
-            raise ProblemFound(
-                f"The backup of {source.name} is incomplete right after copying "
-                f"({first.path}: {first.detail}); it was not recorded.",
-                hint="Rerun `standby backup run`; `standby backup prune` removes what is left.",
-            )
-        catalog.add(entry)
+        _record(planned, made, catalog, location, started=started, clock=clock)
     made.seconds = round(clock() - started, 3)
     return made
+
+
+def _record(
+    planned: Planned,
+    made: TableBackup,
+    catalog: Catalog,
+    location: str,
+    *,
+    started: float,
+    clock: Callable[[], float],
+) -> None:
+    """Check the copy, then record it: an entry exists only for a whole backup."""
+    assert made.version is not None
+    entry = BackupEntry(
+        id=planned.backup_id,
+        run_id=planned.run_id,
+        policy=made.policy,
+        table=made.table,
+        source=made.source,
+        source_version=made.source_version,
+        source_commit_time=made.source_commit_time,
+        kind=planned.target.policy.kind,
+        path=planned.path,
+        version=made.version,
+        files=made.files,
+        size_bytes=made.size_bytes,
+        copied_files=made.copied_files,
+        copied_bytes=made.copied_bytes,
+        started=int(started * 1000),
+        created=_ms(clock),
+    )
+    check = check_backup(entry, location)
+    if not check.ok:
+        first = check.problems[0]
+        raise ProblemFound(
+            f"The backup of {made.table} is incomplete right after copying "
+            f"({first.path}: {first.detail}); it was not recorded.",
+            hint="Rerun `standby backup run`; `standby backup prune` removes what is left.",
+        )
+    catalog.add(entry)
 
 
 def _ms(clock: Callable[[], float]) -> int:

@@ -22,54 +22,58 @@ else:  # the SDK models take a second to load: not for `sandbox up --help`
 app = typer.Typer(help="A local Databricks workspace API for rehearsals.", no_args_is_help=True)
 
 
+Port = Annotated[
+    int, typer.Option("--port", help="Port to listen on; 0 = any free one.", min=0, max=65535)
+]
+Host = Annotated[str, typer.Option("--host", help="Address to bind.")]
+StateFile = Annotated[
+    Path | None,
+    typer.Option(
+        "--state", help="State file: kept across restarts (memory only if unset).", dir_okay=False
+    ),
+]
+Name = Annotated[str, typer.Option("--name", help="Workspace name (primary, dr, ...).")]
+Seed = Annotated[
+    Literal["demo", "docs"] | None,
+    typer.Option("--seed", help="Fill a new workspace: demo | docs."),
+]
+Token = Annotated[
+    str | None, typer.Option("--token", help="Bearer token to accept (generated if unset).")
+]
+StepSeconds = Annotated[
+    float,
+    typer.Option(
+        "--step-seconds", help="Seconds per lifecycle step of runs and clusters.", min=0, max=3600
+    ),
+]
+ThrottleRate = Annotated[
+    float, typer.Option("--throttle-rate", help="Share of requests answered 429.", min=0, max=1)
+]
+UnavailableRate = Annotated[
+    float,
+    typer.Option("--unavailable-rate", help="Share of requests answered 503.", min=0, max=1),
+]
+RetryAfter = Annotated[
+    int, typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0, max=3600)
+]
+LatencyMs = Annotated[
+    float, typer.Option("--latency-ms", help="Added latency per request.", min=0, max=60_000)
+]
+
+
 @app.command("up")
 def up(
-    port: Annotated[
-        int, typer.Option("--port", help="Port to listen on; 0 = any free one.", min=0, max=65535)
-    ] = 0,
-    host: Annotated[str, typer.Option("--host", help="Address to bind.")] = "127.0.0.1",
-    state: Annotated[
-        Path | None,
-        typer.Option(
-            "--state",
-            help="State file: kept across restarts (memory only if unset).",
-            dir_okay=False,
-        ),
-    ] = None,
-    name: Annotated[str, typer.Option("--name", help="Workspace name (primary, dr, ...).")] = (
-        "sandbox"
-    ),
-    seed: Annotated[
-        Literal["demo", "docs"] | None,
-        typer.Option("--seed", help="Fill a new workspace: demo | docs."),
-    ] = None,
-    token: Annotated[
-        str | None, typer.Option("--token", help="Bearer token to accept (generated if unset).")
-    ] = None,
-    step_seconds: Annotated[
-        float,
-        typer.Option(
-            "--step-seconds",
-            help="Seconds per lifecycle step of runs and clusters.",
-            min=0,
-            max=3600,
-        ),
-    ] = 1.0,
-    throttle_rate: Annotated[
-        float, typer.Option("--throttle-rate", help="Share of requests answered 429.", min=0, max=1)
-    ] = 0.0,
-    unavailable_rate: Annotated[
-        float,
-        typer.Option("--unavailable-rate", help="Share of requests answered 503.", min=0, max=1),
-    ] = 0.0,
-    retry_after: Annotated[
-        int,
-        typer.Option("--retry-after", help="Retry-After seconds on 429/503.", min=0, max=3600),
-    ] = 1,
-    latency_ms: Annotated[
-        float,
-        typer.Option("--latency-ms", help="Added latency per request.", min=0, max=60_000),
-    ] = 0.0,
+    port: Port = 0,
+    host: Host = "127.0.0.1",
+    state: StateFile = None,
+    name: Name = "sandbox",
+    seed: Seed = None,
+    token: Token = None,
+    step_seconds: StepSeconds = 1.0,
+    throttle_rate: ThrottleRate = 0.0,
+    unavailable_rate: UnavailableRate = 0.0,
+    retry_after: RetryAfter = 1,
+    latency_ms: LatencyMs = 0.0,
 ) -> None:
     """Serve one workspace until Ctrl-C (or SIGTERM); the state file is written on the way out."""
     faults = sandbox_lib.Faults(
