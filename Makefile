@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 NODE_DIR := .cache/node
 AZURITE := $(NODE_DIR)/node_modules/.bin/azurite
 
-.PHONY: install demo test lint format bench clean java
+.PHONY: install demo test lint format bench clean java chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,17 @@ java:
 		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openjdk-17-jre-headless >/dev/null; }
 	@$(JAVA_OK) || { echo "Java 17+ is needed for pyspark; set JAVA_HOME or PATH to one." >&2; exit 1; }
 
+# Debian's chromium for the drill report's HTML test (headless); installed once, as root in CI.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo -n); log=$$(mktemp); \
+	  { $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install \
+	    -y -qq --no-install-recommends chromium; } >$$log 2>&1 || { cat $$log; exit 1; }; \
+	  rm -f $$log; }
+
 # Test servers (moto, Azurite) are started by the pytest fixtures in tests/conftest.py.
 # mypy checks src/standby strictly (configured in pyproject.toml).
-test: $(STAMP) $(AZURITE) java
+test: $(STAMP) $(AZURITE) java chromium
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy

@@ -1,6 +1,7 @@
 """`make bench`: every benchmark, one table each."""
 
 from bench import (
+    drills,
     failback,
     failover,
     follow_lag,
@@ -23,5 +24,6 @@ workspace_export.main()
 scale.main([])
 failover.main()
 failback.main(["--only", "requests"])  # failback RTO: failover.main() prints it
+drills.main()
 spark_copy.main()
 follow_scale.main()

@@ -33,6 +33,12 @@ def test_demo_walks_through_history_restore_and_clone(
         "the restored table reads the same rows as production.sales.transactions: True",
     ):
         assert needle in out, needle
+    # It ends with a basic and a full drill, their report and the runbook beside standby.yml.
+    assert "drill --level basic" in out and "drill --level full --report" in out
+    assert "FAIL" not in out[out.index("DR drills") :]
+    report = (root / "drill-report.html").read_text()
+    assert "full drill PASSED" in report and report.count('class="mark step') >= 10
+    assert "## Scenarios" in (root / "RUNBOOK.md").read_text()
     for name in ("sales/transactions", "sales/customers", "inventory/products"):
         primary = deltalake.DeltaTable(str(root / "us-east-1/lake/production" / name))
         dr = deltalake.DeltaTable(str(root / "us-west-2/lake/production" / name))

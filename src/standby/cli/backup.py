@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from enum import StrEnum
 from typing import Annotated, Any
@@ -40,7 +39,7 @@ from standby.backup.schedule import (
 from standby.cli import params
 from standby.cli.context import config_path, current_config
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
-from standby.cli.output import emit, flags, fmt_bytes, fmt_ms
+from standby.cli.output import artifact, emit, fmt_bytes, fmt_ms
 from standby.cli.progress import copy_progress
 from standby.config import Config
 from standby.errors import BadInput, ProblemFound
@@ -331,7 +330,7 @@ def schedule_cmd(
     if emit_as is Emit.cron:
         path = job_config or str(config_path().resolve())
         text = crontab(chosen, config_path=path, command=standby_executable(), timezone=timezone)
-        _print(emit_as, text, {"lines": text.splitlines()})
+        artifact(emit_as.value, text, {"lines": text.splitlines()})
         return
     notify = [c.contact for c in config.contacts if "@" in c.contact]
     jobs = {
@@ -348,7 +347,7 @@ def schedule_cmd(
         for p in chosen
     }
     if emit_as is Emit.bundle:
-        _print(emit_as, bundle_resources(jobs), {"jobs": jobs})
+        artifact(emit_as.value, bundle_resources(jobs), {"jobs": jobs})
         return
     if len(jobs) > 1:
         raise BadInput(
@@ -357,15 +356,7 @@ def schedule_cmd(
             hint="Choose one with --policy, or use --emit bundle for all of them.",
         )
     job = next(iter(jobs.values()))
-    _print(emit_as, json.dumps(job, indent=2), {"job": job})
-
-
-def _print(kind: Emit, text: str, document: dict[str, object]) -> None:
-    # The artifact itself goes to stdout as is, ready to redirect into a file.
-    if flags().json:
-        emit({"emit": kind.value, **document}, lambda c: None)
-    else:
-        sys.stdout.write(text.rstrip("\n") + "\n")
+    artifact(emit_as.value, json.dumps(job, indent=2), {"job": job})
 
 
 # What the demo's narrator shows for each kind of backup result.

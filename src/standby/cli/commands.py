@@ -76,6 +76,16 @@ COMMANDS: Mapping[str, Entry] = {
         "operations_app",
         "The journals of failovers, failbacks and drills.",
     ),
+    "drill": Command(
+        "standby.cli.drill",
+        "app",
+        "DR drills by level, measured, with a report; their history and schedule.",
+    ),
+    "runbook": Command(
+        "standby.cli.runbook",
+        "runbook_cmd",
+        "The runbook: contacts, roles, targets, each scenario's exact commands.",
+    ),
     "demo": Command(
         "standby.cli.demo",
         "demo",

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from standby.cli import params
 from standby.cli.context import current_config
+from standby.cli.drill import render as render_drill
 from standby.cli.output import emit, error_console, flags, fmt_ms
 from standby.failover.service import Planned, home
 from standby.operations.journal import Journal, list_journals, load
@@ -164,5 +165,5 @@ def _render_journal(c: Console, j: Journal) -> None:
     for s in j.steps:
         table.add_row(s.name, s.status, fmt_ms(s.started_ms), str(s.seconds or "-"), s.outcome)
     c.print(table)
-    if j.report:
-        render_report(c, j.report)
+    if j.report:  # a drill's report is a drill report
+        (render_drill if j.kind == "drill" else render_report)(c, j.report)

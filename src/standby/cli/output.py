@@ -64,6 +64,15 @@ def emit(result: Any, render: Callable[[Console], None]) -> None:
         render(console())
 
 
+def artifact(kind: str, text: str, document: dict[str, Any]) -> None:
+    """An emitted artifact (a job definition, a crontab, a report): the text itself on
+    stdout, ready to redirect into a file; with --json, `document` with its kind."""
+    if flags().json:
+        emit({"emit": kind, **document}, lambda c: None)
+    else:
+        sys.stdout.write(text.rstrip("\n") + "\n")
+
+
 def fmt_ms(ms: int | None) -> str:
     """A log timestamp (ms since epoch) as UTC text."""
     if ms is None:

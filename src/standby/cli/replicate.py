@@ -16,6 +16,7 @@ from rich.table import Table
 
 from standby.cli import params
 from standby.cli.context import current_config
+from standby.cli.drill import drill_status, render_drills
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
@@ -280,12 +281,21 @@ def status(
     what is wrong when something is (exit 1; 3 when some tables could not be read)."""
     if (source is None) != (target is None):
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
+    drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
         rows = statuses([Pair(source, target, rpo)])
     else:
         planned = _configured(dry_run=True)
         rows = statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)
-    emit({"tables": rows}, lambda c: render_status(c, rows))
+        drills = drill_status(current_config())
+    doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
+
+    def render(c: Console) -> None:
+        render_status(c, rows)
+        if drills is not None:
+            render_drills(c, drills)
+
+    emit(doc, render)
     unread = [r for r in rows if r.problem == "unreadable"]
     if unread:
         raise Partial(f"{len(unread)} of {len(rows)} table(s) could not be read.")

@@ -19,6 +19,7 @@ from pydantic import BeforeValidator, Field, PrivateAttr, ValidationInfo, model_
 from pydantic_core import PydanticCustomError
 
 from standby.config.checks import cross_check, problems_error
+from standby.config.drills import Drills
 from standby.config.site import Site
 from standby.config.types import (
     Duration,
@@ -254,6 +255,7 @@ class Config(_Model):
     contacts: list[Contact] = []
     engine: Annotated[EngineSettings, BeforeValidator(_engine)] = EngineSettings()
     failover: Failover = Failover()
+    drills: Drills = Drills()
     _path: Path | None = PrivateAttr(None)
 
     @model_validator(mode="before")

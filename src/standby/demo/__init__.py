@@ -14,6 +14,7 @@ import deltalake
 
 from standby import sandbox
 from standby.demo.backups import backup_section
+from standby.demo.drills import drill_section
 from standby.demo.failover import failover_section
 from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator, build
 from standby.demo.summary import DemoSummary
@@ -43,6 +44,7 @@ def run(root: Path, narrator: Narrator, *, outage: bool = False) -> DemoSummary:
         backups = backup_section(lake, narrator)
         workspace = workspace_section(lake, primary, dr, narrator)
         moved = failover_section(lake, primary, dr, narrator, outage=outage)
+        drill_section(lake, narrator)
     finally:
         primary.stop()
         dr.stop()

@@ -19,6 +19,7 @@ from standby.failover.sites import (
     protected_tables,
 )
 from standby.operations.clock import Clock, SystemClock
+from standby.operations.facts import JournalFacts
 from standby.operations.journal import Journal
 from standby.operations.runner import Scope
 from standby.replication.locations import locate_protected
@@ -45,7 +46,7 @@ class FailoverOptions:
 
 
 @dataclass
-class FailoverContext:
+class FailoverContext(JournalFacts):
     config: Config
     options: FailoverOptions
     clock: Clock = field(default_factory=SystemClock)
@@ -63,24 +64,6 @@ class FailoverContext:
     @property
     def mode(self) -> Mode:
         return self.options.mode
-
-    def fact(self, step: str, key: str, default: Any = None) -> Any:
-        """What step `step` recorded under `key` in this operation (default before it ran)."""
-        if self.journal is None:
-            return default
-        try:
-            return self.journal.changed(step).get(key, default)
-        except KeyError:
-            return default
-
-    def note(self, key: str, value: Any) -> None:
-        """Record `value` in the running step's journal entry now (saved before going on)."""
-        if self.scope is not None:
-            self.scope.put(key, value)
-
-    def noted(self, key: str) -> Any:
-        """What an earlier attempt of the running step noted (None on a first attempt)."""
-        return self.scope.get(key) if self.scope is not None else None
 
     def epoch(self) -> int:
         """The epoch the sites were at when the operation started (recorded by preflight)."""

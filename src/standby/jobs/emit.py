@@ -15,16 +15,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
-from standby.backup.schedule import (
+from standby.backup.schedule import job_definition
+from standby.config import Config
+from standby.errors import BadInput
+from standby.scheduling import (
     DEFAULT_SPARK_VERSION,
     DEFAULT_WORKSPACE_CONFIG,
-    job_definition,
     node_type_for,
     single_node_cluster,
     wheel_library,
 )
-from standby.config import Config
-from standby.errors import BadInput
 
 JobKind = Literal["replicate", "backup", "drill"]
 JOB_KINDS: tuple[str, ...] = get_args(JobKind)

@@ -152,6 +152,9 @@ class Runner:
         force: bool,
     ) -> BaseException | None:
         failure: BaseException | None = None
+        if journal.first_unfinished() is None:  # killed after its last step: close it
+            lease.acquire(force=force)
+            self._persisting = True
         for record in journal.steps:
             if record.status == "done" or (failure is not None and not record.cleanup):
                 continue
@@ -160,7 +163,7 @@ class Runner:
                 lease.acquire(force=force)  # LeaseHeld here: nothing was written yet
                 self._persisting = True
             try:
-                self._run_step(journal, record, step, ctx)
+                self._run_delegating(journal, record, step, ctx, lease, force=force)
                 if self._persisting:
                     lease.renew()
             except (StandbyError, KeyboardInterrupt) as e:
@@ -169,6 +172,27 @@ class Runner:
                 failure = failure or e
                 journal.error = journal.error or f"{record.name}: {e}"
         return failure
+
+    def _run_delegating(
+        self,
+        journal: Journal,
+        record: StepRecord,
+        step: Step[Any],
+        ctx: Any,
+        lease: Lease,
+        *,
+        force: bool,
+    ) -> None:
+        """A step that runs whole operations of its own (a live drill's failover) gets the
+        lease handed over for its duration: each of them takes it, as any operation does."""
+        if not (getattr(step, "delegates", False) and self._persisting):
+            self._run_step(journal, record, step, ctx)
+            return
+        lease.release()
+        try:
+            self._run_step(journal, record, step, ctx)
+        finally:
+            lease.acquire(force=force)
 
     def _run_step(self, journal: Journal, record: StepRecord, step: Step[Any], ctx: Any) -> None:
         record.status, record.started_ms, record.ended_ms = "running", self.clock.now_ms(), None
