@@ -55,6 +55,25 @@ def test_a_command_loads_what_it_needs() -> None:
     assert "pydantic" in loaded
 
 
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["safe-point", "/nonexistent/t"],
+        ["verify", "/nonexistent/t"],
+        ["status", "/nonexistent/t", "/nonexistent/r"],
+        ["replicate", "--dry-run", "/nonexistent/t", "/nonexistent/r"],
+        ["table", "history", "/nonexistent/t"],
+    ],
+    ids=lambda argv: " ".join(w for w in argv if not w.startswith("/")),
+)
+def test_a_table_command_does_not_load_the_workspace_sdk(argv: list[str]) -> None:
+    """A command on table URIs touches no workspace: databricks-sdk (1 s and 60 MB of a
+    300,000-file verify) stays unloaded, drills and failover code with it."""
+    code, loaded = loaded_by(argv)
+    assert code in (1, 2)
+    assert "pyarrow" in loaded and "databricks.sdk" not in loaded
+
+
 def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     assert standby.__version__ == importlib.metadata.version("standby")
     assert main(["--version"]) == 0

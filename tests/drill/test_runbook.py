@@ -1,6 +1,7 @@
 """Acceptance 5 of the drills issue: the runbook is made from standby.yml and live state,
 and its commands are real: every `standby ...` line of the generated Markdown runs, with
-`--dry-run` when it changes something, and exits 0 against this configuration."""
+`--dry-run` when it changes something, and exits 0 against this configuration (failback's
+section after a real failover, as its "when" says)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,17 @@ def _dry(argv: list[str]) -> list[str]:
     return argv if "--dry-run" in argv else [*argv, "--dry-run"]
 
 
+def _run(argv: list[str], drill_lake: DrillLake, capsys: pytest.CaptureFixture[str]) -> str:
+    """Run one runbook command (dry when it changes something), assert exit 0, name it."""
+    assert argv[:2] == ["--config", str(drill_lake.config_path)], argv
+    args = _dry(argv)
+    capsys.readouterr()
+    code = main(args)
+    captured = capsys.readouterr()
+    assert code == 0, (args, captured.err[-2000:])
+    return " ".join(w for w in args[2:] if not w.startswith(("-", "/", "file:")))
+
+
 def test_every_runbook_command_runs(
     drill_lake: DrillLake, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
@@ -82,15 +94,17 @@ def test_every_runbook_command_runs(
 
     found = commands(text)
     assert len(found) >= 25
+    # Failback's section applies after a failover: before one it is refused (exit 5).
+    after_failover = [argv for argv in found if "failback" in argv]
     ran = set()
-    for argv in found:
-        assert argv[:2] == ["--config", str(drill_lake.config_path)], argv
-        args = _dry(argv)
-        capsys.readouterr()
-        code = main(args)
-        captured = capsys.readouterr()
-        assert code == 0, (args, captured.err[-2000:])
-        ran.add(" ".join(w for w in args[2:] if not w.startswith(("-", "/", "file:"))))
+    for argv in [a for a in found if a not in after_failover]:
+        ran.add(_run(argv, drill_lake, capsys))
+    code, _, err = drill_lake.cli("failback", "--dry-run", capsys=capsys)
+    assert code == 5 and "after a failover" in err, err
+    code, _, err = drill_lake.cli("failover", "--planned", "--yes", capsys=capsys)
+    assert code == 0, err
+    for argv in after_failover:
+        ran.add(_run(argv, drill_lake, capsys))
     for wanted in (
         "status",
         "failover",

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from standby.cli import params
 from standby.cli.context import current_config
-from standby.cli.drill import drill_status, render_drills
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
@@ -287,12 +286,17 @@ def status(
     else:
         planned = _configured(dry_run=True)
         rows = statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)
+        # drill history loads databricks-sdk (1 s, 60 MB): not for a status of one pair
+        from standby.cli.drill import drill_status
+
         drills = drill_status(current_config())
     doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
 
     def render(c: Console) -> None:
         render_status(c, rows)
         if drills is not None:
+            from standby.cli.drill import render_drills
+
             render_drills(c, drills)
 
     emit(doc, render)
