@@ -291,36 +291,41 @@ class Emit(StrEnum):
     cron = "cron"
 
 
+EmitOpt = Annotated[
+    Emit,
+    typer.Option("--emit", help="databricks-job (Jobs API JSON), bundle (databricks.yml), cron."),
+]
+JobConfigOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--job-config",
+        help=f"standby.yml as the job sees it (default: {DEFAULT_WORKSPACE_CONFIG}; "
+        "for cron, this config's path).",
+    ),
+]
+NodeTypeOpt = Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")]
+TimezoneOpt = Annotated[
+    str,
+    typer.Option(
+        "--timezone",
+        help="Of the schedule (a job's, or cron's CRON_TZ).",
+        parser=check_timezone,  # before standby.yml is read: a typo is found first
+    ),
+]
+WheelOpt = Annotated[
+    str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
+]
+
+
 @app.command("schedule")
 def schedule_cmd(
-    emit_as: Annotated[
-        Emit,
-        typer.Option(
-            "--emit", help="databricks-job (Jobs API JSON), bundle (databricks.yml), cron."
-        ),
-    ] = Emit.databricks_job,
+    emit_as: EmitOpt = Emit.databricks_job,
     policy: PolicyOpt = None,
-    job_config: Annotated[
-        str | None,
-        typer.Option(
-            "--job-config",
-            help=f"standby.yml as the job sees it (default: {DEFAULT_WORKSPACE_CONFIG}; "
-            "for cron, this config's path).",
-        ),
-    ] = None,
-    node_type: Annotated[str | None, typer.Option("--node-type", help="Cluster node type.")] = None,
+    job_config: JobConfigOpt = None,
+    node_type: NodeTypeOpt = None,
     spark_version: Annotated[str, typer.Option("--spark-version")] = DEFAULT_SPARK_VERSION,
-    timezone: Annotated[
-        str,
-        typer.Option(
-            "--timezone",
-            help="Of the schedule (a job's, or cron's CRON_TZ).",
-            parser=check_timezone,  # before standby.yml is read: a typo is found first
-        ),
-    ] = "UTC",
-    wheel: Annotated[
-        str | None, typer.Option("--wheel", help="standby's wheel (a volume path), not PyPI.")
-    ] = None,
+    timezone: TimezoneOpt = "UTC",
+    wheel: WheelOpt = None,
 ) -> None:
     """The job that runs `backup run` and `backup prune` on each policy's schedule."""
     config = current_config()

@@ -42,12 +42,12 @@ COMMANDS: Mapping[str, Entry] = {
         "Per table: source and replica versions, lag, RPO met?",
     ),
     "verify": Command(
-        "standby.cli.replicate",
+        "standby.cli.integrity",
         "verify_cmd",
         "Check every file the retained versions reference.",
     ),
     "safe-point": Command(
-        "standby.cli.replicate",
+        "standby.cli.integrity",
         "safe_point_cmd",
         "The newest version whose commit chain and files are all present.",
     ),

@@ -12,6 +12,7 @@ from rich.rule import Rule
 
 from standby.cli import backup as backup_cli
 from standby.cli import config_workspace as config_cli
+from standby.cli import integrity as integrity_cli
 from standby.cli import operations as operations_cli
 from standby.cli import replicate as replicate_cli
 from standby.cli import table as table_cli
@@ -48,7 +49,7 @@ RENDERERS: dict[str, Callable[[Console, Any], None]] = {
     "clone": table_cli.render_clone,
     "replicate": lambda c, r: replicate_cli.render_replicate(c, r, []),
     "status": replicate_cli.render_status,
-    "verify": replicate_cli.render_verify,
+    "verify": integrity_cli.render_verify,
     **backup_cli.RENDERERS,
     **config_cli.RENDERERS,
     "failover": operations_cli.render_report,

@@ -1,8 +1,8 @@
 """standby.yml: the models (sites, tiers, the protected set, backups, workspace sync,
 contacts), the location mapping, and loading with errors that name each field and line.
 
-`types` holds the field types, `site` the per-site models, `models` the whole file,
-`checks` the checks across fields, `load` the YAML loader.
+`types` holds the field types, `site` the per-site models, `sections` the other sections,
+`models` the whole file, `checks` the checks across fields, `load` the YAML loader.
 """
 
 from __future__ import annotations

@@ -9,8 +9,7 @@ from standby.engines import CopyExecutor, Progress
 from standby.replication.replicator import Replicator
 from standby.replication.result import History, TableReplication
 from standby.replication.state import ReplicaState, read_state
-from standby.storage import ObjectStore, as_store
-from standby.storage.overlap import refuse_overlap
+from standby.storage import ObjectStore, as_store_pair
 
 __all__ = [
     "History",
@@ -56,9 +55,13 @@ def replicate_table(
         Diverged, WrongSource: the replica is not this source's; nothing overwritten.
         Unreachable: A storage cannot be reached.
     """
-    src = as_store(source, options=source_options, dry_run=dry_run)
-    dst = as_store(target, options=target_options, dry_run=dry_run)
-    refuse_overlap(src.url, dst.url, source_options=source_options, target_options=target_options)
+    src, dst = as_store_pair(
+        source,
+        target,
+        source_options=source_options,
+        target_options=target_options,
+        dry_run=dry_run,
+    )
     result = Replicator(
         src,
         dst,

@@ -175,9 +175,33 @@ def follow(
         for p in pairs
     }
     refused: list[StandbyError] = []
+    one = _pass_of(replicators, metrics, refused, clock=clock, on_pass=on_pass)
+    intervals = {p: (polls or {}).get(p, interval) for p in pairs}
+    run_polls(
+        intervals,
+        one,
+        workers=max(1, min(parallel, len(pairs))),
+        stop=stop,
+        clock=poll_clock,
+        before=fence,
+        before_every=interval,
+    )
+    _raise_refusals(refused, len(pairs))
+    return metrics
+
+
+def _pass_of(
+    replicators: Mapping[Pair, Replicator],
+    metrics: Metrics,
+    refused: list[StandbyError],
+    *,
+    clock: Callable[[], float],
+    on_pass: Callable[[Pair, TableReplication], None] | None,
+) -> Callable[[Pair], bool]:
+    """One pass over a pair, recorded in `metrics`; False when the table is no longer
+    followed (its refusal appended to `refused`)."""
 
     def one(pair: Pair) -> bool:
-        """One pass; False when the table is no longer followed."""
         try:
             result = replicators[pair].run()
         except (Refused, BadInput) as e:
@@ -194,18 +218,11 @@ def follow(
             on_pass(pair, result)
         return True
 
-    intervals = {p: (polls or {}).get(p, interval) for p in pairs}
-    run_polls(
-        intervals,
-        one,
-        workers=max(1, min(parallel, len(pairs))),
-        stop=stop,
-        clock=poll_clock,
-        before=fence,
-        before_every=interval,
-    )
-    active = len(pairs) - len(refused)
-    if refused and not active:  # nothing left to follow: the refusal is the outcome
+    return one
+
+
+def _raise_refusals(refused: list[StandbyError], total: int) -> None:
+    if refused and len(refused) == total:  # nothing left to follow: the refusal is the outcome
         if len(refused) == 1:
             raise refused[0]
         raise Refused(
@@ -213,5 +230,4 @@ def follow(
             hint="See the errors above, one per table.",
         )
     if refused:
-        raise Partial(f"{len(refused)} of {len(pairs)} table(s) stopped being followed.")
-    return metrics
+        raise Partial(f"{len(refused)} of {total} table(s) stopped being followed.")

@@ -15,6 +15,7 @@ from standby.storage.copy import copy_object
 from standby.storage.dryrun import DryRunStore, PlannedWrite
 from standby.storage.local import LocalStore
 from standby.storage.obstore_backend import ObstoreStore
+from standby.storage.overlap import refuse_overlap
 from standby.storage.retry import Backoff, RetryingStore
 from standby.storage.url import is_local, join, local_path, normalize, redact
 from standby.storage.wrappers import CountingStore, StoreWrapper
@@ -31,6 +32,7 @@ __all__ = [
     "TreeSize",
     "Versioned",
     "as_store",
+    "as_store_pair",
     "copy_object",
     "is_local",
     "join",
@@ -84,3 +86,26 @@ def as_store(
             hint="Pass the options to the store when opening it, or pass its URI instead.",
         )
     return DryRunStore(table) if dry_run and not isinstance(table, DryRunStore) else table
+
+
+def as_store_pair(
+    source: str | ObjectStore,
+    target: str | ObjectStore,
+    *,
+    source_options: Mapping[str, str] | None = None,
+    target_options: Mapping[str, str] | None = None,
+    dry_run: bool = False,
+    target_what: str = "target",
+) -> tuple[ObjectStore, ObjectStore]:
+    """The stores of a copy from `source` into `target` (as `as_store` opens each), once
+    the target is known not to be the source, inside it, or to hold it (OverlappingLocations)."""
+    src = as_store(source, options=source_options, dry_run=dry_run)
+    dst = as_store(target, options=target_options, dry_run=dry_run)
+    refuse_overlap(
+        src.url,
+        dst.url,
+        source_options=source_options,
+        target_options=target_options,
+        target_what=target_what,
+    )
+    return src, dst

@@ -37,8 +37,7 @@ from standby.delta.presence import inventory
 from standby.delta.snapshot import Snapshot, file_key, is_absolute, load_snapshot, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress, default_executor
 from standby.errors import TargetNotEmpty
-from standby.storage import ObjectStore, as_store, open_store, redact
-from standby.storage.overlap import refuse_overlap
+from standby.storage import ObjectStore, as_store_pair, open_store, redact
 from standby.tables.common import (
     commit_info,
     latest_timestamp,
@@ -126,11 +125,9 @@ def clone(
         UnsupportedFeature: A table feature standby does not write.
         TargetNotEmpty: The target holds something and `replace` was not given.
     """
-    src_store = as_store(source, options=source_options)
-    dst_store = as_store(target, options=target_options)
-    refuse_overlap(
-        src_store.url,
-        dst_store.url,
+    src_store, dst_store = as_store_pair(
+        source,
+        target,
         source_options=source_options,
         target_options=target_options,
         target_what="clone target",
@@ -165,13 +162,8 @@ def clone(
     if current is not None and not added and not removed and len(actions) == 1:
         result.target_version = current.version  # already equal: nothing to commit
         return result
-    _copy_then(
-        plan.copies,
-        executor or default_executor(),
-        progress,
-        dst_store,
-        cleanup=not has_table and not existing,
-    )
+    cleanup = not has_table and not existing  # a target that was empty is left empty
+    _copy_then(plan.copies, executor or default_executor(), progress, dst_store, cleanup=cleanup)
     dst_log.write_commit(new_version, actions)
     result.target_version = new_version
     return result
