@@ -39,8 +39,24 @@ def loaded_by(argv: list[str]) -> tuple[int, list[str]]:
 
 @pytest.mark.parametrize(
     "argv",
-    [["--help"], ["table", "history", "--help"], ["table", "--help"], ["--version"], []],
-    ids=["help", "table history help", "table help", "version", "no command"],
+    [
+        ["--help"],
+        ["table", "history", "--help"],
+        ["table", "--help"],
+        ["replicate", "--help"],
+        ["status", "--help"],
+        ["--version"],
+        [],
+    ],
+    ids=[
+        "help",
+        "table history help",
+        "table help",
+        "replicate help",
+        "status help",
+        "version",
+        "no command",
+    ],
 )
 def test_help_loads_no_heavy_library(argv: list[str]) -> None:
     code, loaded = loaded_by(argv)

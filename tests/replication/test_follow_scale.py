@@ -11,12 +11,16 @@ real clock for 60 s (the README's numbers).
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from pathlib import Path
 
 from bench.follow_scale import TIERS, build, run
+
+from standby.replication import TableReplication
+from standby.replication.follow import GIL_SWITCH_SECONDS, Pair, follow
 
 STEP = 0.25  # the virtual clock moves in steps no longer than this
 
@@ -54,3 +58,23 @@ def test_200_tables_are_polled_at_their_tier_intervals_with_tier1_lag_under_3s(
         assert abs(out.lists[tier] - out.expected[tier]) <= 0.1 * out.expected[tier], out.lists
     assert out.commits >= 1000  # ten tier1 tables written every half second
     assert out.lag_p99 < 3.0, (out.lag_p50, out.lag_p99)
+
+
+def test_passes_run_with_a_short_thread_switch_interval_and_it_is_restored(
+    tmp_path: Path,
+) -> None:
+    """Passes in flight together would queue behind the 5 ms default at every storage call
+    (bench.follow_scale: 242 ms a pass instead of 38 ms); the process's setting comes back."""
+    scenario = build(tmp_path, tier1=2, tier2=0)
+    stop = threading.Event()
+    seen: list[float] = []
+
+    def on_pass(_: Pair, __: TableReplication) -> None:
+        seen.append(sys.getswitchinterval())
+        if len(seen) >= 4:
+            stop.set()
+
+    before = sys.getswitchinterval()
+    follow(scenario.pairs, stop=stop, interval=0.01, parallel=2, on_pass=on_pass)
+    assert seen and max(seen) <= GIL_SWITCH_SECONDS < before
+    assert sys.getswitchinterval() == before

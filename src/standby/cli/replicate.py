@@ -14,19 +14,29 @@ from rich.console import Console
 from rich.table import Table
 
 from standby.cli import params
-from standby.cli.context import current_config
 from standby.cli.engine import EngineOpt, SparkMasterOpt, copy_executor
+from standby.cli.lazy import lazy_module
 from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.cli.signals import stop_on_signals
 from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
-from standby.replication import History, TableReplication, replicate_table
-from standby.replication.follow import Pair, follow
-from standby.replication.plan import ConfiguredPairs, configured_pairs
-from standby.replication.status import TableStatus, statuses
+from standby.replication.result import History, TableReplication
 
 if TYPE_CHECKING:
+    from standby.cli import context
     from standby.engines import CopyExecutor
+    from standby.replication import follow as following
+    from standby.replication import plan, table
+    from standby.replication import status as status_
+    from standby.replication.follow import Pair
+    from standby.replication.plan import ConfiguredPairs
+    from standby.replication.status import TableStatus
+else:  # the Delta stack and pydantic load when a command runs, not for its --help
+    context = lazy_module("standby.cli.context")
+    following = lazy_module("standby.replication.follow")
+    plan = lazy_module("standby.replication.plan")
+    table = lazy_module("standby.replication.table")
+    status_ = lazy_module("standby.replication.status")
 
 Source = Annotated[
     str | None, typer.Argument(help="Source table URI (omit: every protected table).")
@@ -48,13 +58,13 @@ def _pairs(
     if (source is None) != (target is None):
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
-        return [Pair(source, target)], 0, None
+        return [following.Pair(source, target)], 0, None
     planned = _configured(dry_run=dry_run)
     return planned.pairs, planned.epoch, planned.fence
 
 
 def _configured(*, dry_run: bool) -> ConfiguredPairs:
-    planned = configured_pairs(current_config(), dry_run=dry_run)
+    planned = plan.configured_pairs(context.current_config(), dry_run=dry_run)
     for name in planned.unresolved:
         error_console().print(f"note: {name} has no storage location in standby.yml; skipped")
     if not planned.pairs:
@@ -126,7 +136,7 @@ def _one_pass(
 
         def one(p: Pair) -> TableReplication | StandbyError:
             try:
-                return replicate_table(
+                return table.replicate_table(
                     p.source,
                     p.target,
                     history=history,
@@ -194,7 +204,7 @@ def _follow(
         followed[p].add(r)
         _print_pass(p, r)
 
-    follow(
+    following.follow(
         pairs,
         interval=interval,
         history=history,
@@ -215,7 +225,7 @@ def _polls(pairs: list[Pair]) -> dict[Pair, float]:
     `never` is left to backups."""
     from standby.replication.schedule import poll_interval
 
-    config = current_config()
+    config = context.current_config()
     polls = {p: poll_interval(config, p.tier) for p in pairs}
     for p, seconds in polls.items():
         if seconds is None:
@@ -280,14 +290,14 @@ def status(
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
-        rows = statuses([Pair(source, target, rpo)])
+        rows = status_.statuses([following.Pair(source, target, rpo)])
     else:
         planned = _configured(dry_run=True)
-        rows = statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)
+        rows = status_.statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)
         # drill history loads databricks-sdk (1 s, 60 MB): not for a status of one pair
         from standby.cli.drill import drill_status
 
-        drills = drill_status(current_config())
+        drills = drill_status(context.current_config())
     doc = {"tables": rows} if drills is None else {"tables": rows, "drills": drills}
 
     def render(c: Console) -> None:

@@ -7,9 +7,11 @@ two listings (source and replica logs, from the replica's version) and nothing e
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, start_http_server
@@ -177,17 +179,36 @@ def follow(
     refused: list[StandbyError] = []
     one = _pass_of(replicators, metrics, refused, clock=clock, on_pass=on_pass)
     intervals = {p: (polls or {}).get(p, interval) for p in pairs}
-    run_polls(
-        intervals,
-        one,
-        workers=max(1, min(parallel, len(pairs))),
-        stop=stop,
-        clock=poll_clock,
-        before=fence,
-        before_every=interval,
-    )
+    with short_gil_switch():
+        run_polls(
+            intervals,
+            one,
+            workers=max(1, min(parallel, len(pairs))),
+            stop=stop,
+            clock=poll_clock,
+            before=fence,
+            before_every=interval,
+        )
     _raise_refusals(refused, len(pairs))
     return metrics
+
+
+# A pass is short bursts of Python between storage calls. At the default 5 ms GIL switch
+# interval, each call's return can wait 5 ms behind another pass (a convoy): with 8 passes
+# in flight bench.follow_scale measured 242 ms a publishing pass (3.5 ms alone), and 38 ms
+# at 0.5 ms.
+GIL_SWITCH_SECONDS = 0.0005
+
+
+@contextmanager
+def short_gil_switch() -> Iterator[None]:
+    """The interpreter's thread switch interval at most GIL_SWITCH_SECONDS, then as it was."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(min(before, GIL_SWITCH_SECONDS))
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(before)
 
 
 def _pass_of(
