@@ -17,11 +17,9 @@ needs (pyarrow, deltalake, databricks-sdk and pydantic are not loaded by the imp
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
 from typing import TYPE_CHECKING
 
+from standby._lazy import lazy_names
 from standby.errors import (
     AccessDenied,
     BadInput,
@@ -223,32 +221,5 @@ __all__ = [
 ]
 
 
-def _load(name: str) -> object:
-    """The public `name`, imported on first use and kept in this module from then on."""
-    try:
-        module, attribute = _LAZY[name]
-    except KeyError:
-        raise AttributeError(f"module 'standby' has no attribute {name!r}") from None
-    value: object = getattr(importlib.import_module(module), attribute)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_LAZY})
-
-
-class _Facade(types.ModuleType):
-    """Keeps the functions named like a subpackage (`failover`): importing
-    `standby.failover.service` would otherwise set `standby.failover` to the package."""
-
-    def __setattr__(self, name: str, value: object) -> None:
-        if name in _LAZY and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-if not TYPE_CHECKING:  # type checkers see the names imported above, and no catch-all
-    __getattr__ = _load
-
-sys.modules[__name__].__class__ = _Facade
+# Names load on first use; a subpackage named like a function (`failover`) never hides it.
+lazy_names(__name__, _LAZY)

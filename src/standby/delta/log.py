@@ -208,3 +208,19 @@ def open_log(store: ObjectStore) -> tuple[DeltaLog, LogListing]:
             hint="Check the URI; a Delta table is a directory with a _delta_log/ inside.",
         )
     return log, listing
+
+
+def reconstructable(listing: LogListing) -> tuple[int, int] | None:
+    """(earliest, latest) versions whose state the listed log can rebuild, or None."""
+    latest = listing.latest
+    if latest is None:
+        return None
+    earliest = latest
+    while earliest - 1 in listing.commits:
+        earliest -= 1
+    checkpoints = [v for v in listing.complete_checkpoints() if earliest - 1 <= v <= latest]
+    if earliest == 0 and 0 in listing.commits:
+        return 0, latest
+    if checkpoints:
+        return min(checkpoints), latest
+    return None

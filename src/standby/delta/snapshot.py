@@ -32,7 +32,7 @@ from standby.delta.fileset import (
     object_path,
     referenced,
 )
-from standby.delta.log import DeltaLog, LogFile, LogListing, commit_path
+from standby.delta.log import DeltaLog, LogFile, LogListing, commit_path, reconstructable
 from standby.errors import BadInput, ObjectNotFound, VersionNotFound
 from standby.storage.base import ObjectStore
 
@@ -147,22 +147,6 @@ class Snapshot:
                     self.domains.pop(d["domain"], None)
                 else:
                     self.domains[d["domain"]] = d
-
-
-def reconstructable(listing: LogListing) -> tuple[int, int] | None:
-    """(earliest, latest) versions whose state the listed log can rebuild, or None."""
-    latest = listing.latest
-    if latest is None:
-        return None
-    earliest = latest
-    while earliest - 1 in listing.commits:
-        earliest -= 1
-    checkpoints = [v for v in listing.complete_checkpoints() if earliest - 1 <= v <= latest]
-    if earliest == 0 and 0 in listing.commits:
-        return 0, latest
-    if checkpoints:
-        return min(checkpoints), latest
-    return None
 
 
 def load_snapshot(

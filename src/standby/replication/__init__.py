@@ -6,8 +6,9 @@ choices) is read by `standby replicate --help` without the Delta stack.
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING
+
+from standby._lazy import lazy_names, submodule_names
 
 if TYPE_CHECKING:
     from standby.replication.replicator import Replicator
@@ -23,17 +24,17 @@ __all__ = [
     "read_state",
     "replicate_table",
 ]
-_MODULE = {
-    "History": "result",
-    "ReplicaState": "state",
-    "Replicator": "replicator",
-    "TableReplication": "result",
-    "read_state": "state",
-    "replicate_table": "table",
-}
-
-
-def __getattr__(name: str) -> object:
-    if name not in _MODULE:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f"{__name__}.{_MODULE[name]}"), name)
+lazy_names(
+    __name__,
+    submodule_names(
+        __name__,
+        {
+            "History": "result",
+            "ReplicaState": "state",
+            "Replicator": "replicator",
+            "TableReplication": "result",
+            "read_state": "state",
+            "replicate_table": "table",
+        },
+    ),
+)

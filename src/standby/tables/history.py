@@ -8,8 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from standby.delta import DeltaLog
-from standby.delta.log import LogListing, open_log
-from standby.delta.snapshot import reconstructable
+from standby.delta.log import LogListing, open_log, reconstructable
 from standby.delta.timestamps import (
     commit_info_of,
     format_ms,
