@@ -17,10 +17,12 @@ from pathlib import Path
 import deltalake
 import pytest
 
+from standby.delta.fileset import FileAction
 from standby.engines import CopyStats, CopyTask, Progress, ThreadExecutor
 from standby.integrity import verify
 from standby.replication import Replicator, TableReplication, replicate_table
-from standby.storage import open_store
+from standby.replication.files import copy_files
+from standby.storage import ObjectStore, StoreWrapper, open_store
 from tests.faults import RecordingStore
 from tests.replication._support import assert_valid_replica, grow, rows
 
@@ -130,3 +132,39 @@ def test_churn_during_a_slow_first_copy(history: str, tmp_path: Path) -> None:
     assert second.to_version == latest
     assert assert_valid_replica(source, replica) == latest
     assert verify(replica, against=source).ok
+
+
+class VacuumingWhileCopied(StoreWrapper):
+    """A target whose copies race a VACUUM of the source in two waves: the first copy finds
+    its file gone; copying `trigger` (reached only after the first wave is handled) removes
+    `later` from the source just ahead of its copy."""
+
+    def __init__(self, inner: ObjectStore, source_dir: Path, first: str, trigger: str, later: str):
+        super().__init__(inner)
+        self.source_dir, self.first, self.trigger, self.later = source_dir, first, trigger, later
+        self.calls = 0
+
+    def copy_from(self, source: ObjectStore, src_path: str, dst_path: str) -> None:
+        self.calls += 1
+        if self.calls == 1:
+            (self.source_dir / self.first).unlink()
+        elif src_path == self.trigger:
+            (self.source_dir / self.later).unlink()
+        self.inner.copy_from(source, src_path, dst_path)
+
+
+def test_a_vacuum_that_goes_on_during_the_retry_is_reported_too(tmp_path: Path) -> None:
+    source_dir = tmp_path / "src"
+    names = [f"part-{i}.parquet" for i in range(5)]
+    source_dir.mkdir()
+    for name in names:
+        (source_dir / name).write_bytes(name.encode())
+    files = [FileAction(name, len(name), "data", True) for name in names]
+    target = VacuumingWhileCopied(
+        open_store(str(tmp_path / "dst")), source_dir, names[0], trigger=names[2], later=names[3]
+    )
+    outcome = copy_files(files, open_store(str(source_dir)), target, ThreadExecutor(1), None)
+    assert sorted(outcome.vacuumed) == [names[0], names[3]]
+    copied = sorted(p.name for p in (tmp_path / "dst").iterdir())
+    assert copied == [names[1], names[2], names[4]]
+    assert outcome.files == 3 and outcome.bytes == sum(len(n) for n in copied)

@@ -176,37 +176,48 @@ def copy_files(
     progress: Progress | None,
     stop: threading.Event | None = None,
 ) -> CopyOutcome:
-    """Copy every file; files the source no longer has are reported, not fatal."""
-    tasks = {
+    """Copy every file; files the source no longer has are reported, not fatal. A VACUUM
+    that goes on during the copy can take more files while the rest is copied: each round
+    drops what is gone and copies what the target still lacks, until one round ends."""
+    todo = {
         object_path(f.path): CopyTask(
             source, object_path(f.path), target, object_path(f.path), f.size
         )
         for f in files
     }
     outcome = CopyOutcome()
-    try:
-        stats = executor.run(list(tasks.values()), progress=progress, stop=stop)
-    except ObjectNotFound:
-        # Which files the source lacks: one listing when there are many, else a head each.
-        listed = inventory(source) if len(tasks) > LISTING_FROM else None
-        gone = [
-            k
-            for k, t in tasks.items()
-            if (t.src_path not in listed if listed is not None else not _exists(source, t.src_path))
-        ]
-        if not gone:
-            raise
-        outcome.vacuumed = gone
-        # What the failed run copied before it stopped is there: copy only the rest.
-        kept = {k: t for k, t in tasks.items() if k not in set(gone)}
-        still = missing_on_target([f for f in files if object_path(f.path) in kept], target)
-        left = {object_path(f.path) for f in still}
-        stats = executor.run([t for k, t in kept.items() if k in left], progress=None, stop=stop)
-        earlier = [t for k, t in kept.items() if k not in left]
-        stats.files += len(earlier)
-        stats.bytes += sum(t.size or 0 for t in earlier)
-    outcome.files, outcome.bytes, outcome.stopped = stats.files, stats.bytes, stats.stopped
+    while True:
+        try:
+            stats = executor.run(list(todo.values()), progress=progress, stop=stop)
+            break
+        except ObjectNotFound:
+            gone = _gone(source, todo)
+            if not gone:
+                raise
+            outcome.vacuumed += gone
+            # What the failed round copied before it stopped is there: copy only the rest.
+            kept = {k: t for k, t in todo.items() if k not in set(gone)}
+            still = missing_on_target([f for f in files if object_path(f.path) in kept], target)
+            left = {object_path(f.path) for f in still}
+            earlier = [t for k, t in kept.items() if k not in left]
+            outcome.files += len(earlier)
+            outcome.bytes += sum(t.size or 0 for t in earlier)
+            todo = {k: t for k, t in kept.items() if k in left}
+            progress = None  # the failed round's bar has ended
+    outcome.files += stats.files
+    outcome.bytes += stats.bytes
+    outcome.stopped = stats.stopped
     return outcome
+
+
+def _gone(source: ObjectStore, tasks: dict[str, CopyTask]) -> list[str]:
+    """The tasks' files the source lacks: one listing when there are many, else a head each."""
+    listed = inventory(source) if len(tasks) > LISTING_FROM else None
+    return [
+        k
+        for k, t in tasks.items()
+        if (t.src_path not in listed if listed is not None else not _exists(source, t.src_path))
+    ]
 
 
 def _exists(store: ObjectStore, path: str) -> bool:
