@@ -12,7 +12,7 @@ import pytest
 
 from standby.cli import main
 from standby.delta import DeltaLog
-from standby.delta.timestamps import commit_info_of, timestamp_of
+from standby.delta.timestamps import commit_info_of, format_ms, timestamp_of
 from standby.errors import Unreachable
 from standby.failover.service import FailoverRequest, failover
 from standby.operations.clock import SystemClock
@@ -101,6 +101,11 @@ def test_forced_failover_reports_exactly_what_it_lost(
     assert tables[TABLES[0]]["lost_versions"] == lost
     assert tables[TABLES[0]]["final_version"] == replicated
     assert tables[TABLES[0]]["rpo_seconds"] == pytest.approx(expected_rpo, abs=0.001)
+    assert tables[TABLES[0]]["rpo_bound_seconds"] >= tables[TABLES[0]]["rpo_seconds"]
+    seen_at = format_ms(tables[TABLES[0]]["seen_at_ms"])  # a time a person reads, not ms
+    assert tables[TABLES[0]]["note"].startswith(
+        f"lost versions {lost[0]}..{lost[-1]} (seen at {seen_at})"
+    )
     assert all(tables[n]["lost_versions"] == [] for n in TABLES[1:])
     assert lake.control("dr") == ("primary", 2)
     assert lake.record_target() == TARGETS["dr"]

@@ -104,11 +104,18 @@ def render_report(c: Console, report: dict[str, Any]) -> None:
         tables.add_row(
             t["name"],
             str(t["final_version"]),
-            str(t["rpo_seconds"]),
+            _rpo(t),
             lost,
             t.get("proof") or t.get("note", ""),
         )
     c.print(tables)
+
+
+def _rpo(table: dict[str, Any]) -> str:
+    """The measured RPO; after a forced failover also its bound (to the failover's start)."""
+    bound = table.get("rpo_bound_seconds")
+    measured = str(table["rpo_seconds"])
+    return measured if bound is None else f"{measured} (at most {bound})"
 
 
 @operations_app.command("list")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from standby.delta.timestamps import format_ms
 from standby.failover.context import FailoverContext
 from standby.operations.journal import Journal
 from standby.operations.runner import StepResult
@@ -53,11 +54,12 @@ def forced_table(name: str, final: dict[str, Any], started_ms: int) -> dict[str,
     )
     lost = list(range(version + 1, seen + 1)) if seen is not None and seen > version else []
     rpo = _seconds(committed, seen_commit) if lost else 0.0
+    when = seen_at or committed
+    after = format_ms(when) if when is not None else "the last poll"
     note = (
-        f"lost versions {lost[0]}..{lost[-1]} (seen at {seen_at} ms) and anything written after"
+        f"lost versions {lost[0]}..{lost[-1]} (seen at {after}) and anything written after"
         if lost
-        else f"nothing seen beyond v{version}; anything written after "
-        f"{seen_at or committed} ms is lost"
+        else f"nothing seen beyond v{version}; anything written after {after} is lost"
     )
     return {
         "name": name,
