@@ -14,7 +14,7 @@ import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from standby.delta.fileset import SET_SCHEMA, FileSet, dv_locations, file_keys
-from standby.integrity.findings import Problem
+from standby.integrity.findings import Problem, no_collection
 
 
 @dataclass
@@ -77,19 +77,20 @@ def hole_problems(
     ]
     problems: list[Problem] = []
     whys: dict[int, str] = {}
-    for start in range(0, len(rows), SLICE):
-        taken = pa.array(rows[start : start + SLICE])
-        values = [c.take(taken).to_pylist() for c in columns]
-        for path, size, version, data, have, dv, where, dv_have, dv_end in zip(
-            *values, strict=True
-        ):
-            why = whys.get(version) or whys.setdefault(
-                version, f"referenced since version {version}, not in the copy"
-            )  # one string per version, not per finding
-            if data:
-                problems.append(_problem(path, size, have, why))
-            if dv:
-                problems.append(_problem(where, dv_end, dv_have, why))
+    with no_collection():
+        for start in range(0, len(rows), SLICE):
+            taken = pa.array(rows[start : start + SLICE])
+            values = [c.take(taken).to_pylist() for c in columns]
+            for path, size, version, data, have, dv, where, dv_have, dv_end in zip(
+                *values, strict=True
+            ):
+                why = whys.get(version) or whys.setdefault(
+                    version, f"referenced since version {version}, not in the copy"
+                )  # one string per version, not per finding
+                if data:
+                    problems.append(_problem(path, size, have, why))
+                if dv:
+                    problems.append(_problem(where, dv_end, dv_have, why))
     return problems
 
 
