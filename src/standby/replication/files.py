@@ -196,7 +196,8 @@ def copy_files(
                 raise
             outcome.vacuumed += gone
             # What the failed round copied before it stopped is there: copy only the rest.
-            kept = {k: t for k, t in todo.items() if k not in set(gone)}
+            dropped = set(gone)
+            kept = {k: t for k, t in todo.items() if k not in dropped}
             still = missing_on_target([f for f in files if object_path(f.path) in kept], target)
             left = {object_path(f.path) for f in still}
             earlier = [t for k, t in kept.items() if k not in left]
