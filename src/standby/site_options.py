@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 
-__all__ = ["OptionsFor", "options_by_url", "options_for"]
+__all__ = ["OptionsFor", "is_secret_option", "options_by_url", "options_for"]
 
 OptionsFor = Callable[[str], Mapping[str, str] | None]
 _resolvers: list[OptionsFor] = []  # process-wide: worker threads open stores too
+_SECRET_WORDS = ("secret", "token", "password", "sas", "key", "credential")
 
 
 @contextmanager
@@ -27,3 +28,8 @@ def options_by_url(resolver: OptionsFor) -> Iterator[None]:
 def options_for(url: str) -> Mapping[str, str] | None:
     """The options the innermost resolver gives `url` (None: the environment's)."""
     return _resolvers[-1](url) if _resolvers else None
+
+
+def is_secret_option(key: str) -> bool:
+    """Whether a storage option's value is a credential (by its key's name)."""
+    return any(word in key.lower() for word in _SECRET_WORDS)

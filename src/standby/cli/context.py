@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from standby.cli.output import flags
-from standby.config import Config
-from standby.config.load import load_config, resolve_config_path
+from standby.config.path import resolve_config_path
+
+if TYPE_CHECKING:
+    from standby.config import Config
 
 
 def config_path(file: str | None = None) -> Path:
@@ -18,6 +21,8 @@ def config_path(file: str | None = None) -> Path:
 
 def current_config(file: str | None = None) -> Config:
     """The validated configuration for a command (raises ConfigInvalid, exit 2)."""
+    from standby.config.load import load_config  # pydantic: only where a file is read
+
     return load_config(config_path(file))
 
 

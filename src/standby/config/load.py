@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 
 from standby.config.checks import Loc, Problem, cross_check, problems_error
 from standby.config.models import Config, with_default_tiers
+from standby.config.path import resolve_config_path
 from standby.errors import ConfigInvalid
 
 __all__ = ["load", "load_config", "parse_yaml", "resolve_config_path"]
@@ -191,13 +192,6 @@ def _fields_at(loc: Loc) -> list[str]:
     if isinstance(tp, type) and issubclass(tp, BaseModel):
         return [n for n, f in tp.model_fields.items() if not f.exclude]
     return []
-
-
-def resolve_config_path(explicit: str | os.PathLike[str] | None = None) -> Path:
-    """Where the config is: `explicit` (--config), else $STANDBY_CONFIG, else ./standby.yml."""
-    if explicit:
-        return Path(explicit)
-    return Path(os.environ.get("STANDBY_CONFIG") or "standby.yml")
 
 
 def load_config(path: str | os.PathLike[str] | None = None) -> Config:

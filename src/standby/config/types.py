@@ -15,6 +15,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo
 from pydantic_core import PydanticCustomError
 
 from standby.errors import ConfigInvalid, UnsupportedURI
+from standby.site_options import is_secret_option
 from standby.storage.url import normalize
 
 __all__ = [
@@ -42,7 +43,6 @@ _UC_NAME = re.compile(r"^[^.\s/]+\.[^.\s/]+\.[^.\s/]+$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _LOOKS_LIKE_TOKEN = re.compile(r"^(dapi|dkea|dose|dsapi)[0-9a-f]{16,}", re.IGNORECASE)
-_SECRET_WORDS = ("secret", "token", "password", "sas", "key", "credential")
 
 
 def parse_duration(value: object) -> int:
@@ -185,10 +185,6 @@ def _option_value(value: object) -> object:
 
 
 OptionValue = Annotated[str | EnvRef, BeforeValidator(_option_value)]
-
-
-def is_secret_option(key: str) -> bool:
-    return any(word in key.lower() for word in _SECRET_WORDS)
 
 
 def reject_literal_secrets(value: Any) -> Any:

@@ -13,8 +13,8 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from standby.config.types import is_secret_option
 from standby.errors import BadInput, ConfigInvalid
+from standby.site_options import is_secret_option
 from standby.storage import ObjectStore, open_store
 
 
