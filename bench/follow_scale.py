@@ -27,7 +27,8 @@ from tests.faults import CountingStore
 
 from bench.table_ops import make_table
 from standby.replication import Replicator, TableReplication, replicate_table
-from standby.replication.follow import Pair, follow
+from standby.replication.follow import follow
+from standby.replication.pair import Pair
 from standby.replication.schedule import PollClock, RealClock
 from standby.storage import ObjectStore, open_store
 

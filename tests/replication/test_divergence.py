@@ -11,7 +11,8 @@ import pytest
 
 from standby.cli import main
 from standby.replication import replicate_table
-from standby.replication.follow import Pair, follow
+from standby.replication.follow import follow
+from standby.replication.pair import Pair
 from tests.replication._support import grow, rows, tree_bytes
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from bench.follow_scale import TIERS, build, run
 
 from standby.replication import TableReplication
-from standby.replication.follow import GIL_SWITCH_SECONDS, Pair, follow
+from standby.replication.follow import GIL_SWITCH_SECONDS, follow
+from standby.replication.pair import Pair
 
 STEP = 0.25  # the virtual clock moves in steps no longer than this
 

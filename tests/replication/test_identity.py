@@ -16,7 +16,8 @@ import pytest
 
 from standby.errors import WrongSource
 from standby.replication import read_state, replicate_table
-from standby.replication.follow import Pair, follow
+from standby.replication.follow import follow
+from standby.replication.pair import Pair
 from standby.storage import open_store
 from tests.replication._support import cli, grow, tree_bytes
 

@@ -19,7 +19,8 @@ from standby.delta import DeltaLog
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Partial, Refused, Unreachable
 from standby.replication import Replicator, read_state, replicate_table
-from standby.replication.follow import Metrics, Pair, follow
+from standby.replication.follow import Metrics, follow
+from standby.replication.pair import Pair
 from standby.replication.state import Promotion, mark_promoted, write_state
 from standby.replication.watch import SEEN_REFRESH_SECONDS
 from standby.storage import open_store

@@ -17,7 +17,8 @@ import pytest
 
 from standby.errors import SourceGone
 from standby.replication import replicate_table
-from standby.replication.follow import Metrics, Pair, follow
+from standby.replication.follow import Metrics, follow
+from standby.replication.pair import Pair
 from tests.replication._support import cli, grow
 from tests.servers import Root, S3Server, _request
 

@@ -20,7 +20,8 @@ from standby.cli import main
 from standby.config import load_config
 from standby.control import CONTROL_PATH
 from standby.replication import replicate_table
-from standby.replication.follow import Metrics, Pair, follow
+from standby.replication.follow import Metrics, follow
+from standby.replication.pair import Pair
 from standby.replication.plan import configured_pairs
 from standby.replication.state import mark_promoted
 from standby.storage import open_store

@@ -20,6 +20,7 @@ from standby.cli.output import emit, error_console, fmt_bytes, fmt_ms, tail
 from standby.cli.progress import copy_progress
 from standby.cli.signals import stop_on_signals
 from standby.errors import BadInput, Interrupted, Partial, ProblemFound, StandbyError
+from standby.replication.pair import Pair
 from standby.replication.result import History, TableReplication
 
 if TYPE_CHECKING:
@@ -28,7 +29,6 @@ if TYPE_CHECKING:
     from standby.replication import follow as following
     from standby.replication import plan, table
     from standby.replication import status as status_
-    from standby.replication.follow import Pair
     from standby.replication.plan import ConfiguredPairs
     from standby.replication.status import TableStatus
 else:  # the Delta stack and pydantic load when a command runs, not for its --help
@@ -58,7 +58,7 @@ def _pairs(
     if (source is None) != (target is None):
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     if source is not None and target is not None:
-        return [following.Pair(source, target)], 0, None
+        return [Pair(source, target)], 0, None
     planned = _configured(dry_run=dry_run)
     return planned.pairs, planned.epoch, planned.fence
 
@@ -290,7 +290,7 @@ def status(
         raise BadInput("Give both SRC and DST, or neither (to use standby.yml).")
     drills = None  # in config mode, a line per drill level: last run, result, due
     if source is not None and target is not None:
-        rows = status_.statuses([following.Pair(source, target, rpo)])
+        rows = status_.statuses([Pair(source, target, rpo)])
     else:
         planned = _configured(dry_run=True)
         rows = status_.statuses(planned.pairs, fenced=planned.fenced(), keep_going=True)

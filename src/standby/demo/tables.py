@@ -13,7 +13,8 @@ from standby.demo.lakehouse import TABLES, DemoLakehouse, Narrator, transactions
 from standby.demo.summary import ReplicaStory, RestoreStory
 from standby.integrity import verify
 from standby.replication import TableReplication, replicate_table
-from standby.replication.follow import Pair, follow
+from standby.replication.follow import follow
+from standby.replication.pair import Pair
 from standby.replication.plan import configured_pairs
 from standby.replication.status import table_status
 from standby.tables import clone, history, restore

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field, replace
 from standby.config import Config
 from standby.control import initialize, read_control, require_replication_allowed
 from standby.errors import Refused, StandbyError
-from standby.replication.follow import Pair
 from standby.replication.locations import locate_protected
+from standby.replication.pair import Pair
 from standby.storage import open_store
 
 

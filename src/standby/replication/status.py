@@ -18,8 +18,8 @@ from standby.delta import DeltaLog
 from standby.delta.log import LogListing
 from standby.delta.timestamps import commit_info_of, timestamp_of
 from standby.errors import Diverged, SourceGone, StandbyError, TableNotFound
-from standby.replication.follow import Pair
 from standby.replication.identity import check_source, check_tail, list_source
+from standby.replication.pair import Pair
 from standby.replication.state import ReplicaState, read_state
 from standby.storage import ObjectStore, as_store, normalize, redact
 
