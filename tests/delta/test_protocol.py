@@ -9,10 +9,11 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from standby.delta import DeltaLog, LogKind, load_snapshot
+from standby.delta import DeltaLog, LogKind, load_snapshot, snapshot
 from standby.delta.dv import relative_path, z85_decode, z85_encode
 from standby.delta.log import classify
-from standby.delta.snapshot import _replay
+from standby.delta.replay import replay
+from standby.delta.snapshot import replay_actions
 from standby.errors import VersionNotFound
 from standby.storage import open_store
 from tests.tables.reading import CORPUS
@@ -73,10 +74,50 @@ def test_checkpoint_replay_equals_commit_replay(log_dir: Path) -> None:
     listing = log.list()
     from_checkpoint = load_snapshot(log, listing=listing)
     assert from_checkpoint.checkpoint_version is not None
-    from_commits = _replay(log, from_checkpoint.version, None, [])
+    from_commits = replay(log, from_checkpoint.version, None, [])
     assert set(from_checkpoint.files) == set(from_commits.files)
     assert from_checkpoint.metadata["id"] == from_commits.metadata["id"]
     assert from_checkpoint.protocol == from_commits.protocol
+
+
+FROM_ZERO = [
+    p
+    for root in (CORPUS, CORPUS.parent / "corpus-kernel")
+    for p in sorted(root.rglob("_delta_log"))
+    if (p / f"{0:020d}.json").exists()
+]
+
+
+@pytest.mark.parametrize(
+    "log_dir", FROM_ZERO, ids=lambda p: str(p.parent.relative_to(CORPUS.parent))
+)
+def test_python_replay_equals_arrow_replay(log_dir: Path) -> None:
+    """A small log replayed action by action gives what the Arrow replay gives: the same
+    live files (keys, order and whole actions), state, size and referenced files."""
+    log = DeltaLog(open_store(str(log_dir.parent)))
+    listing = log.list()
+    if not all(v in listing.commits for v in range((listing.latest or 0) + 1)):
+        pytest.skip("commits before a checkpoint were cleaned up: only Arrow replays it")
+    target = listing.latest or 0
+    python, arrow = replay_actions(log, target), replay(log, target, None, [])
+    assert python.columns is None and arrow.columns is not None
+    assert list(python.files) == list(arrow.files)
+    assert list(python.files.values()) == list(arrow.files.values())
+    assert (python.protocol, python.metadata) == (arrow.protocol, arrow.metadata)
+    assert (python.txns, python.domains) == (arrow.txns, arrow.domains)
+    assert python.size_bytes == arrow.size_bytes
+    key = lambda f: f.path  # noqa: E731
+    assert sorted(python.referenced_files(), key=key) == sorted(arrow.referenced_files(), key=key)
+    assert python.live.select(["path", "size"]) == arrow.live.select(["path", "size"])
+
+
+def test_load_snapshot_replays_a_small_log_in_python_and_a_large_one_in_arrow(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    log = DeltaLog(open_store(str(CORPUS / "delta-rs" / "table-with-dv-small")))
+    assert load_snapshot(log).columns is None
+    monkeypatch.setattr(snapshot, "SMALL_LOG_BYTES", 0)
+    assert load_snapshot(log).columns is not None
 
 
 def test_v2_checkpoint_with_sidecars_is_read() -> None:

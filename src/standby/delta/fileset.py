@@ -1,8 +1,5 @@
 """The files a set of actions references (data, deletion-vector and cdc files), and whether
-storage holds them: as Arrow columns for large logs, as FileActions for a commit's few.
-
-A DV file holds many vectors, so the size the log implies for it is a lower bound (the end of
-its last vector); other sizes are exact.
+storage holds them, as Arrow columns: the form for large logs (`files` holds the Python one).
 """
 
 from __future__ import annotations
@@ -10,14 +7,26 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
-from urllib.parse import unquote
 
 import numpy as np
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
 from standby.delta import dv as dvs
+from standby.delta.files import FileAction, files_of, is_absolute, object_path
+
+__all__ = [
+    "SET_SCHEMA",
+    "FileAction",
+    "FileSet",
+    "dv_ids",
+    "dv_locations",
+    "file_keys",
+    "files_of",
+    "is_absolute",
+    "object_path",
+    "referenced",
+]
 
 SET_SCHEMA = pa.schema(
     [
@@ -27,44 +36,6 @@ SET_SCHEMA = pa.schema(
         ("relative", pa.bool_()),
     ]
 )
-
-
-def is_absolute(path: str) -> bool:
-    return "://" in path or path.startswith("/")
-
-
-def object_path(path: str) -> str:
-    """The storage key of a relative path as the log writes it (URL-encoded)."""
-    return unquote(path)
-
-
-@dataclass
-class FileAction:
-    """A file the snapshot references, with where its bytes live."""
-
-    path: str  # as in the log
-    size: int | None
-    kind: str  # data | dv | cdc
-    relative: bool
-
-
-def files_of(adds: Any, *, kind: str = "data") -> list[FileAction]:
-    """The data (or cdc) files and DV files that a set of add/cdc actions reference."""
-    seen: dict[str, FileAction] = {}
-    for a in adds:
-        path = a["path"]
-        seen.setdefault(path, FileAction(path, a.get("size"), kind, not is_absolute(path)))
-        dv = a.get("deletionVector")
-        if dv:
-            rel = dvs.relative_path(dv)
-            absolute = dvs.absolute_path(dv)
-            where = rel or absolute
-            if where:
-                end = int(dv.get("offset") or 0) + int(dv["sizeInBytes"]) + 4
-                prev = seen.get(where)
-                size = max(end, prev.size or 0) if prev else end
-                seen[where] = FileAction(where, size, "dv", rel is not None)
-    return list(seen.values())
 
 
 def dv_ids(files: pa.Table) -> pa.Array:
@@ -136,6 +107,10 @@ class FileSet:
         wrong = pc.if_else(dv, pc.less(have, size), pc.not_equal(have, size))
         bad = pc.or_(pc.is_null(have), pc.fill_null(wrong, False))
         return pc.and_(self.table.column("relative"), bad)
+
+    def holds_any(self, keys: list[str]) -> bool:
+        """Whether any of the storage keys `keys` is one of these files."""
+        return bool(pc.any(pc.is_in(pa.array(keys, pa.string()), value_set=self.keys())).as_py())
 
     @staticmethod
     def union(sets: Iterable[FileSet]) -> FileSet:

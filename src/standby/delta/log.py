@@ -224,3 +224,13 @@ def reconstructable(listing: LogListing) -> tuple[int, int] | None:
     if checkpoints:
         return min(checkpoints), latest
     return None
+
+
+def usable_checkpoints(listing: LogListing, target: int) -> list[int]:
+    """Complete checkpoints at or before `target` with every commit after them, newest first."""
+    checkpoints = listing.complete_checkpoints()
+    return [
+        cp
+        for cp in sorted((v for v in checkpoints if v <= target), reverse=True)
+        if all(v in listing.commits for v in range(cp + 1, target + 1))
+    ]

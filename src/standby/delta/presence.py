@@ -3,7 +3,7 @@ for when a stored object fails what the log says of it."""
 
 from __future__ import annotations
 
-from standby.delta.fileset import FileAction
+from standby.delta.files import FileAction
 from standby.delta.log import LOG_DIR
 from standby.storage.base import ObjectStore
 

@@ -24,7 +24,7 @@ from standby.delta.checkpoint import checkpoint_content
 from standby.delta.columnar import parse_json_log
 from standby.delta.fileset import FileSet, referenced
 from standby.delta.log import DeltaLog, commit_path
-from standby.delta.snapshot import live_files
+from standby.delta.replay import live_files
 from standby.errors import BadInput, ObjectNotFound
 from standby.integrity.chain import Chain, Checkpoint
 from standby.integrity.findings import Problem

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 
-from standby.delta.checkpoint import sidecar_paths
 from standby.delta.log import LAST_CHECKPOINT, LogFile, LogKind, LogListing
 from standby.errors import ObjectNotFound
 from standby.storage import ObjectStore
@@ -15,6 +14,8 @@ from standby.storage import ObjectStore
 
 def publish_checkpoint(files: list[LogFile], source: ObjectStore, target: ObjectStore) -> int:
     """Copy one complete checkpoint (with its sidecars); returns the number of objects copied."""
+    from standby.delta.checkpoint import sidecar_paths  # parquet footers: Arrow, when needed
+
     ordered = [*sidecar_paths(source, files)]
     ordered += [f.path for f in files if f.kind is LogKind.CHECKPOINT_PART]
     ordered += [f.path for f in files if f.kind in (LogKind.CHECKPOINT, LogKind.CHECKPOINT_V2)]

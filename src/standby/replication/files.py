@@ -14,13 +14,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-import pyarrow as pa  # type: ignore[import-untyped]
-import pyarrow.compute as pc  # type: ignore[import-untyped]
-
 from standby.delta import DeltaLog, load_snapshot
 from standby.delta import dv as dvs
 from standby.delta.actions import Commit
-from standby.delta.fileset import FileSet, referenced
 from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
@@ -59,68 +55,28 @@ def refuse_external(adds: Iterable[dict[str, Any]], *, table: str, version: int)
             )
 
 
-def refuse_external_columns(files: pa.Table, *, table: str, version: int) -> None:
-    """refuse_external for file actions as columns (FILE_SCHEMA rows)."""
-    paths = files.column("path")
-    outside = pc.or_(
-        pc.or_(pc.match_substring(paths, "://"), pc.starts_with(paths, "/")),
-        pc.fill_null(pc.equal(files.column("dv_type"), "p"), False),
-    )
-    if pc.any(outside).as_py():
-        first = files.filter(outside).slice(0, 1).to_pylist()[0]
-        dv = {"storageType": first["dv_type"], "pathOrInlineDv": first["dv_path"]}
-        refuse_external(
-            [{"path": first["path"], "deletionVector": dv}], table=table, version=version
-        )
-
-
-def commit_fileset(files: pa.Table, *, table: str, version: int) -> FileSet:
-    """Data, cdc and deletion-vector files of a commit's file actions (as columns)."""
-    action = files.column("action")
-    adds = files.filter(pc.equal(action, "add"))
-    refuse_external_columns(adds, table=table, version=version)
-    return FileSet.union(
-        [referenced(adds), referenced(files.filter(pc.equal(action, "cdc")), kind="cdc")]
-    )
-
-
-def lacking_columns(
-    files: FileSet, target: ObjectStore, known: dict[str, int] | None, heads: ThreadPoolExecutor
-) -> FileSet:
-    """`lacking` in columns: by a head each, or from `known` (a listing) with a head only
-    for what it says is short (a DV file's size is a bound). `known` is not updated here."""
-    if known is None:
-        need = list(heads.map(lambda f: bool(missing_on_target([f], target)), files.actions()))
-        return files.filter(pa.array(need, pa.bool_()))
-    lacks = files.missing_mask(known)
-    todo = files if pc.all(lacks).as_py() else files.filter(lacks)
-    listed = pc.is_valid(todo.stored_sizes(known))
-    if not pc.any(listed).as_py():
-        return todo
-    short = todo.filter(listed)
-    need = list(heads.map(lambda f: bool(missing_on_target([f], target)), short.actions()))
-    return FileSet.union([todo.filter(pc.invert(listed)), short.filter(pa.array(need, pa.bool_()))])
-
-
-def split_absent(files: FileSet, source: ObjectStore) -> tuple[FileSet, list[str]]:
+def split_absent(
+    files: list[FileAction], source: ObjectStore
+) -> tuple[list[FileAction], list[str]]:
     """Many files to copy: those the source holds, and the keys of those it lacks, from one
     listing (cheaper than a failed copy each); few: all of them, copies find out."""
     if len(files) <= LISTING_FROM:
         return files, []
-    absent = files.missing_mask(inventory(source))
-    if not pc.any(absent).as_py():
+    present = inventory(source)
+    absent = {id(f) for f in missing_on_target(files, source, known=present) if f.relative}
+    if not absent:
         return files, []
-    return files.filter(pc.invert(absent)), files.filter(absent).keys().to_pylist()
+    kept = [f for f in files if id(f) not in absent]
+    return kept, [object_path(f.path) for f in files if id(f) in absent]
 
 
-def note_copied(known: dict[str, int] | None, files: FileSet) -> None:
+def note_copied(known: dict[str, int] | None, files: list[FileAction]) -> None:
     """Record in `known` (a listing kept up to date) the files copied, at their size."""
     if known is None:
         return
-    for key, size in zip(
-        files.keys().to_pylist(), files.table.column("size").to_pylist(), strict=True
-    ):
-        known[key] = max(size or 0, known.get(key, 0))
+    for f in files:
+        key = object_path(f.path)
+        known[key] = max(f.size or 0, known.get(key, 0))
 
 
 def missing_on_target(
@@ -150,7 +106,8 @@ def lacking(
     readers: ThreadPoolExecutor,
 ) -> list[FileAction]:
     """The files the replica lacks or holds short: by a head each, or from `known` (a
-    listing, kept up to date here) with a head only for what it says is short."""
+    listing) with a head only for what it says is short (a DV file's size is a bound).
+    `known` is not updated here: `note_copied` records what was copied."""
 
     def needs_copy(f: FileAction) -> bool:
         return bool(missing_on_target([f], target))
@@ -160,11 +117,8 @@ def lacking(
         return [f for f, n in zip(files, need, strict=True) if n]
     todo = missing_on_target(files, target, known=known)
     absent = [f for f in todo if object_path(f.path) not in known]
-    listed = [f for f in todo if object_path(f.path) in known]  # a DV file's size is a bound
+    listed = [f for f in todo if object_path(f.path) in known]
     short = [f for f, n in zip(listed, readers.map(needs_copy, listed), strict=True) if n]
-    for f in absent + short:
-        key = object_path(f.path)
-        known[key] = max(f.size or 0, known.get(key, 0))
     return absent + short
 
 
@@ -234,8 +188,12 @@ def vacuumed_versions_end(source: DeltaLog, gone: list[str], *, table: str) -> i
     vacuumed at the source before we copied them. They are lost to every reader of those
     old versions, ours and the source's alike; FilesMissing if the latest version needs one."""
     latest = load_snapshot(source)
-    live = latest.referenced().keys()  # a large table's files: in columns
-    if pc.any(pc.is_in(pa.array(gone, pa.string()), value_set=live)).as_py():
+    needed = latest.needed()
+    if isinstance(needed, list):
+        lost = not {object_path(f.path) for f in needed}.isdisjoint(gone)
+    else:  # a large table's files: in columns
+        lost = needed.holds_any(gone)
+    if lost:
         raise FilesMissing(
             f"The source {table} lacks {len(gone)} file(s) its latest version needs: "
             f"{gone[:3]}{' and more' if len(gone) > 3 else ''}.",

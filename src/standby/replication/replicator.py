@@ -17,12 +17,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from standby.delta import Commit, DeltaLog, load_snapshot
-from standby.delta.columnar import parse_json_log
+from standby.delta.actions import parse_actions
 from standby.delta.features import check_features
-from standby.delta.fileset import FileSet
+from standby.delta.files import FileAction
 from standby.delta.log import LogListing, commit_path
 from standby.delta.presence import inventory
-from standby.delta.snapshot import reconstructable, usable_checkpoint
+from standby.delta.snapshot import SMALL_LOG_BYTES, reconstructable, usable_checkpoint
 from standby.engines import CopyExecutor, Progress, default_executor
 from standby.errors import (
     BadInput,
@@ -37,11 +37,10 @@ from standby.errors import (
 from standby.replication.checkpoints import Checkpoints, publish_checkpoint
 from standby.replication.checksums import Checksums
 from standby.replication.files import (
-    commit_fileset,
+    commit_files,
     copy_files,
-    lacking_columns,
+    lacking,
     note_copied,
-    refuse_external_columns,
     split_absent,
     vacuumed_versions_end,
 )
@@ -252,10 +251,12 @@ class Replicator:
             if snapshot.version == base
             else load_snapshot(self.src_log, base, listing=listing)
         )
-        refuse_external_columns(base_snapshot.live, table=self.name, version=base)
+        from standby.replication import columns  # a checkpoint's files: Arrow read them
+
+        columns.refuse_external_columns(base_snapshot.live, table=self.name, version=base)
         known = inventory(self.dst)
         files = base_snapshot.referenced()
-        self._copy(files.filter(files.missing_mask(known)), state, result, known)
+        self._copy(files.filter(files.missing_mask(known)).actions(), state, result, known)
         self._check_stop(None)
         # The seed's checkpoint goes first: on an empty replica, commit `base` alone is
         # no table a reader can open (its earlier commits are not there), while the
@@ -296,19 +297,38 @@ class Replicator:
             for batch in listing.batches(versions, commits=BATCH_COMMITS, size=BATCH_BYTES):
                 self._check_stop(state)
                 raws = [r or b"" for r in readers.map(self.watch.raw, batch)]
-                files = FileSet.union(
-                    self._files_of(v, r) for v, r in zip(batch, raws, strict=True)
-                )
-                todo = lacking_columns(files, self.dst, known, readers)
-                del files  # a large batch's files: only what it lacks is kept
+                todo = self._lacking(list(zip(batch, raws, strict=True)), known, readers)
                 self._copy(todo, state, result, known)
                 for v, raw in zip(batch, raws, strict=True):
                     self._publish(v, raw, listing, state, result)
                 self._save(state)
 
-    def _files_of(self, version: int, raw: bytes) -> FileSet:
-        others, files = parse_json_log(raw, where=commit_path(version))
-        commit = Commit(version, others, raw)
+    def _lacking(
+        self, commits: list[tuple[int, bytes]], known: Known, readers: ThreadPoolExecutor
+    ) -> list[FileAction]:
+        """What the replica lacks of the files these commits reference: planned in Python
+        for a few small commits (Arrow is not worth loading), in columns for many."""
+        if sum(len(raw) for _, raw in commits) <= SMALL_LOG_BYTES:
+            files: dict[str, FileAction] = {}
+            for v, raw in commits:
+                commit = Commit(v, parse_actions(raw, where=commit_path(v)), raw)
+                self._check_commit(commit)
+                for f in commit_files(commit, table=self.name):
+                    files.setdefault(f.path, f)
+            return lacking(list(files.values()), self.dst, known=known, readers=readers)
+        from standby.delta.columnar import parse_json_log
+        from standby.delta.fileset import FileSet
+        from standby.replication import columns
+
+        sets = []
+        for v, raw in commits:
+            others, rows = parse_json_log(raw, where=commit_path(v))
+            self._check_commit(Commit(v, others, raw))
+            sets.append(columns.commit_fileset(rows, table=self.name, version=v))
+        return columns.lacking_columns(FileSet.union(sets), self.dst, known, readers).actions()
+
+    def _check_commit(self, commit: Commit) -> None:
+        """Refuse a commit that needs an unsupported feature or belongs to another table."""
         for p in commit.of("protocol"):
             self._refuse_features(p)
         for m in commit.of("metaData"):
@@ -318,10 +338,9 @@ class Replicator:
                     f"the replica belongs to table {self.table_id}). Nothing was written.",
                     hint="Replicate the new table into a new location.",
                 )
-        return commit_fileset(files, table=self.name, version=version)
 
     def _copy(
-        self, files: FileSet, state: ReplicaState, result: TableReplication, known: Known
+        self, files: list[FileAction], state: ReplicaState, result: TableReplication, known: Known
     ) -> None:
         files, gone = split_absent(files, self.src)
         if gone:  # vacuumed, or missing: known before any copy starts
@@ -329,9 +348,7 @@ class Replicator:
         if not len(files):
             return
         note_copied(known, files)
-        outcome = copy_files(
-            files.actions(), self.src, self.dst, self.executor, self.progress, self.stop
-        )
+        outcome = copy_files(files, self.src, self.dst, self.executor, self.progress, self.stop)
         result.files_copied += outcome.files
         result.bytes_copied += outcome.bytes
         if outcome.stopped:

@@ -185,7 +185,7 @@ def _source(
         log.warning(warning)
     require_present(
         src_log.store,
-        snap.referenced(),
+        snap.needed(),
         what=f"Cloning {name} at version {snap.version}",
         present=inventory(src_log.store),
     )

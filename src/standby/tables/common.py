@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from standby import __version__
 from standby.delta import DeltaLog
 from standby.delta.actions import Action
 from standby.delta.features import ict_enabled
-from standby.delta.fileset import FileSet
 from standby.delta.presence import is_missing
 from standby.delta.snapshot import FileAction, Snapshot, object_path
 from standby.delta.timestamps import timestamp_of
 from standby.errors import FilesMissing
 from standby.storage import ObjectStore, redact
+
+if TYPE_CHECKING:
+    from standby.delta.fileset import FileSet
 
 ENGINE_INFO = f"standby/{__version__}"
 # What a remove carries of the add it removes (row tracking asks for the row fields too).
@@ -33,18 +34,18 @@ REMOVE_FIELDS = (
 
 def require_present(
     store: ObjectStore,
-    files: Iterable[FileAction] | FileSet,
+    files: list[FileAction] | FileSet,
     *,
     what: str,
     present: dict[str, int],
 ) -> None:
     """Raise FilesMissing if a relative file is absent or shorter than the log says."""
-    if isinstance(files, FileSet):  # a large table's files, checked in columns
-        missing = files.filter(files.missing_mask(present)).paths
-    else:
+    if isinstance(files, list):
         missing = [
             f.path for f in files if f.relative and is_missing(f, present.get(object_path(f.path)))
         ]
+    else:  # a large table's files, checked in columns
+        missing = files.filter(files.missing_mask(present)).paths
     if missing:
         shown = ", ".join(missing[:3]) + (
             f" and {len(missing) - 3} more" if len(missing) > 3 else ""
