@@ -49,7 +49,9 @@ class Snapshot:
     txns: dict[str, dict[str, Any]] = field(default_factory=dict)
     domains: dict[str, dict[str, Any]] = field(default_factory=dict)
     checkpoint_version: int | None = None
-    columns: Any = field(default=None, repr=False)  # the live files in Arrow (replay's rows)
+    # The live files as Arrow rows: the Arrow replay's, or built from `files` on first use
+    # of `live`. None: this snapshot was replayed in Python and nothing asked for columns.
+    columns: Any = field(default=None, repr=False)
 
     @property
     def live(self) -> Any:

@@ -5,12 +5,16 @@ Python (`files`), without loading Arrow.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pyarrow as pa  # type: ignore[import-untyped]
 import pyarrow.compute as pc  # type: ignore[import-untyped]
 
+from standby.delta.actions import Commit
+from standby.delta.columnar import parse_json_log
 from standby.delta.fileset import FileSet, referenced
+from standby.delta.log import commit_path
 from standby.replication.files import missing_on_target, refuse_external
 from standby.storage import ObjectStore
 
@@ -38,6 +42,18 @@ def commit_fileset(files: pa.Table, *, table: str, version: int) -> FileSet:
     return FileSet.union(
         [referenced(adds), referenced(files.filter(pc.equal(action, "cdc")), kind="cdc")]
     )
+
+
+def commits_fileset(
+    commits: list[tuple[int, bytes]], *, table: str, check: Callable[[Commit], None]
+) -> FileSet:
+    """`files.commits_files` in columns: for many commits, or large ones."""
+    sets = []
+    for version, raw in commits:
+        others, rows = parse_json_log(raw, where=commit_path(version))
+        check(Commit(version, others, raw))
+        sets.append(commit_fileset(rows, table=table, version=version))
+    return FileSet.union(sets)
 
 
 def lacking_columns(

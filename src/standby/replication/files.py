@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from standby.delta import DeltaLog, load_snapshot
 from standby.delta import dv as dvs
-from standby.delta.actions import Commit
+from standby.delta.actions import Commit, parse_actions
+from standby.delta.log import commit_path
 from standby.delta.presence import inventory, is_missing
 from standby.delta.snapshot import FileAction, files_of, is_absolute, object_path
 from standby.engines import CopyExecutor, CopyTask, Progress
@@ -41,6 +42,21 @@ def commit_files(commit: Commit, *, table: str) -> list[FileAction]:
     files = files_of(adds) + files_of(commit.of("cdc"), kind="cdc")
     refuse_external(adds, table=table, version=commit.version)
     return files
+
+
+def commits_files(
+    commits: list[tuple[int, bytes]], *, table: str, check: Callable[[Commit], None]
+) -> list[FileAction]:
+    """The files a few commits reference (each once, the first mention kept), every commit
+    passed to `check` first; only relative files: the others were refused."""
+    files: dict[str, FileAction] = {}
+    for version, raw in commits:
+        commit = Commit(version, parse_actions(raw, where=commit_path(version)), raw)
+        check(commit)
+        for f in commit_files(commit, table=table):
+            if f.relative:
+                files.setdefault(f.path, f)
+    return list(files.values())
 
 
 def refuse_external(adds: Iterable[dict[str, Any]], *, table: str, version: int) -> None:

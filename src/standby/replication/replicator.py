@@ -17,7 +17,6 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from standby.delta import Commit, DeltaLog, load_snapshot
-from standby.delta.actions import parse_actions
 from standby.delta.features import check_features
 from standby.delta.files import FileAction
 from standby.delta.log import LogListing, commit_path
@@ -37,7 +36,7 @@ from standby.errors import (
 from standby.replication.checkpoints import Checkpoints, publish_checkpoint
 from standby.replication.checksums import Checksums
 from standby.replication.files import (
-    commit_files,
+    commits_files,
     copy_files,
     lacking,
     note_copied,
@@ -309,23 +308,12 @@ class Replicator:
         """What the replica lacks of the files these commits reference: planned in Python
         for a few small commits (Arrow is not worth loading), in columns for many."""
         if sum(len(raw) for _, raw in commits) <= SMALL_LOG_BYTES:
-            files: dict[str, FileAction] = {}
-            for v, raw in commits:
-                commit = Commit(v, parse_actions(raw, where=commit_path(v)), raw)
-                self._check_commit(commit)
-                for f in commit_files(commit, table=self.name):
-                    files.setdefault(f.path, f)
-            return lacking(list(files.values()), self.dst, known=known, readers=readers)
-        from standby.delta.columnar import parse_json_log
-        from standby.delta.fileset import FileSet
+            files = commits_files(commits, table=self.name, check=self._check_commit)
+            return lacking(files, self.dst, known=known, readers=readers)
         from standby.replication import columns
 
-        sets = []
-        for v, raw in commits:
-            others, rows = parse_json_log(raw, where=commit_path(v))
-            self._check_commit(Commit(v, others, raw))
-            sets.append(columns.commit_fileset(rows, table=self.name, version=v))
-        return columns.lacking_columns(FileSet.union(sets), self.dst, known, readers).actions()
+        many = columns.commits_fileset(commits, table=self.name, check=self._check_commit)
+        return columns.lacking_columns(many, self.dst, known, readers).actions()
 
     def _check_commit(self, commit: Commit) -> None:
         """Refuse a commit that needs an unsupported feature or belongs to another table."""
