@@ -78,12 +78,14 @@ def split_absent(
     listing (cheaper than a failed copy each); few: all of them, copies find out."""
     if len(files) <= LISTING_FROM:
         return files, []
-    present = inventory(source)
-    absent = {id(f) for f in missing_on_target(files, source, known=present) if f.relative}
-    if not absent:
+    relative = [f for f in files if f.relative]
+    gone = [
+        object_path(f.path) for f in missing_on_target(relative, source, known=inventory(source))
+    ]
+    if not gone:
         return files, []
-    kept = [f for f in files if id(f) not in absent]
-    return kept, [object_path(f.path) for f in files if id(f) in absent]
+    lost = set(gone)
+    return [f for f in files if object_path(f.path) not in lost], gone
 
 
 def note_copied(known: dict[str, int] | None, files: list[FileAction]) -> None:
