@@ -12,6 +12,7 @@ directory each run) are what a copy of any small table pays before its bytes.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import resource
 import shutil
@@ -55,7 +56,7 @@ def main() -> None:
     table = work / "t"
     make_table(table)
     standby = [sys.executable, "-m", "standby"]
-    copies = iter(range(1_000_000))
+    copies = itertools.count()
 
     def copy(*command: str) -> Callable[[], list[str]]:
         return lambda: [*standby, *command, str(table), str(work / f"copy-{next(copies)}")]
